@@ -1,0 +1,1 @@
+"""MongoDB access: one client per process and one repository per collection."""

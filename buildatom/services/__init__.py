@@ -1,0 +1,1 @@
+"""Orchestration between the web layer and the stores: one module per feature."""

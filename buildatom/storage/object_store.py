@@ -1,0 +1,166 @@
+"""The S3 edge: one boto3 client, path-style, short timeouts, typed errors.
+
+Network failures and server-side 5xx answers leave this module as
+:class:`~buildatom.errors.StoreUnavailable`; a missing object or bucket as
+:class:`~buildatom.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from buildatom.errors import NotFound, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+STORE_NAME = "MinIO"
+HEADER_CHUNK_BYTES = 64 * 1024
+HEADER_LIMIT_BYTES = 1024 * 1024
+_MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound"}
+
+
+@contextmanager
+def s3_errors(what: str) -> Iterator[None]:
+    """Translate boto3 failures while doing ``what`` (used in messages)."""
+    try:
+        yield
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        if code in _MISSING_CODES or status == 404:
+            raise NotFound(f"{what}: not found in object storage") from error
+        if status >= 500 or status == 0:
+            raise StoreUnavailable(STORE_NAME, f"{what}: {code or status}") from error
+        raise
+    except BotoCoreError as error:
+        raise StoreUnavailable(STORE_NAME, f"{what}: {error}") from error
+
+
+class ObjectStore:
+    """Reads and writes objects in the data and results buckets."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        access_key: str,
+        secret_key: str,
+        region: str,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 20.0,
+    ) -> None:
+        self._client_args: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "aws_access_key_id": access_key,
+            "aws_secret_access_key": secret_key,
+            "region_name": region,
+        }
+        self._config = Config(
+            s3={"addressing_style": "path"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"mode": "standard", "max_attempts": 3},
+            signature_version="s3v4",
+        )
+        self._probe_config = Config(
+            s3={"addressing_style": "path"},
+            connect_timeout=min(connect_timeout, 1.0),
+            read_timeout=2.0,
+            retries={"mode": "standard", "max_attempts": 1},
+            signature_version="s3v4",
+        )
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._buckets_ready: set[str] = set()
+
+    @property
+    def client(self) -> Any:
+        """The shared boto3 S3 client (thread-safe, created on first use)."""
+        return self._client("main", self._config)
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the S3 API answers quickly."""
+        probe = self._client("probe", self._probe_config)
+        with s3_errors("listing buckets"):
+            probe.list_buckets()
+
+    def ensure_bucket(self, bucket: str) -> None:
+        """Create ``bucket`` if it does not exist (idempotent, cached)."""
+        if bucket in self._buckets_ready:
+            return
+        with s3_errors(f"bucket {bucket!r}"):
+            try:
+                self.client.head_bucket(Bucket=bucket)
+            except ClientError as error:
+                status = error.response.get("ResponseMetadata", {}).get(
+                    "HTTPStatusCode"
+                )
+                if status != 404:
+                    raise
+                self._create_bucket(bucket)
+        self._buckets_ready.add(bucket)
+
+    def read_csv_header(self, bucket: str, key: str) -> list[str]:
+        """Return the column names of a CSV object from its first line only.
+
+        Ranged GETs of 64 KiB are read until a line break appears (at most
+        1 MiB), so a large file is never downloaded whole.
+        """
+        head = b""
+        while b"\n" not in head and len(head) < HEADER_LIMIT_BYTES:
+            chunk = self._read_range(bucket, key, len(head), HEADER_CHUNK_BYTES)
+            if not chunk:
+                break
+            head += chunk
+        first_line = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+        first_line = first_line.rstrip("\r")
+        if not first_line:
+            return []
+        return next(csv.reader(io.StringIO(first_line)))
+
+    def _read_range(self, bucket: str, key: str, start: int, length: int) -> bytes:
+        byte_range = f"bytes={start}-{start + length - 1}"
+        with s3_errors(f"object {key!r} in bucket {bucket!r}"):
+            try:
+                response = self.client.get_object(
+                    Bucket=bucket, Key=key, Range=byte_range
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                    return b""
+                raise
+            body = response["Body"]
+            try:
+                return bytes(body.read())
+            finally:
+                body.close()
+
+    def _create_bucket(self, bucket: str) -> None:
+        try:
+            self.client.create_bucket(Bucket=bucket)
+            logger.info("created bucket %s", bucket)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise
+
+    def _client(self, name: str, config: Config) -> Any:
+        # Keyed by process id too: a client made before a fork is not reused.
+        slot = f"{name}:{os.getpid()}"
+        with self._lock:
+            if slot not in self._clients:
+                session = boto3.session.Session()
+                self._clients[slot] = session.client(
+                    "s3", config=config, **self._client_args
+                )
+            return self._clients[slot]

@@ -1,0 +1,39 @@
+"""Start-up migrations: the indexes Build Atom's own collections need.
+
+Applied by the app once per process when MongoDB is first reached, and by
+``python -m migrations_seed.migrations``. Creating an index that exists is a
+no-op, so applying twice changes nothing. The ``scopes`` collection belongs
+to the upstream system and is never touched here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.database import Database
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "training_runs": [
+        IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique"),
+        IndexModel([("created_at", DESCENDING)], name="created_at"),
+    ],
+    "model_results": [
+        IndexModel(
+            [("run_id", ASCENDING), ("combination_id", ASCENDING)],
+            name="run_combination",
+        ),
+    ],
+    "exports": [
+        IndexModel([("file_key", ASCENDING)], unique=True, name="file_key_unique"),
+        IndexModel(
+            [("run_id", ASCENDING), ("created_at", DESCENDING)], name="run_created"
+        ),
+    ],
+}
+
+
+def ensure_indexes(database: Database[Any]) -> None:
+    """Create every index in :data:`INDEXES` that is missing."""
+    for collection, indexes in INDEXES.items():
+        database[collection].create_indexes(indexes)
