@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask_smorest import Blueprint
-from marshmallow import fields
 
 from buildatom.api.dependencies import scope_service
 from buildatom.api.scopes.schemas import (
@@ -17,9 +17,18 @@ from buildatom.services.scopes import Scope
 
 blp = Blueprint("scopes", __name__, description="Scopes written by the upstream system")
 
-SET_NAMES_SCHEMA = fields.List(
-    fields.String(), metadata={"example": ["Scope_1", "Scope_2", "Scope_3"]}
-)
+SET_NAMES_RESPONSE = {
+    "description": "Set names in order of first appearance",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {"type": "string"},
+                "example": ["Scope_1", "Scope_2", "Scope_3"],
+            }
+        }
+    },
+}
 
 
 @blp.route("/scopes")
@@ -40,10 +49,10 @@ def get_scope(scope_id: str) -> Scope:
 
 
 @blp.route("/scopes/<scope_id>/sets")
-@blp.response(200, SET_NAMES_SCHEMA)
-def list_scope_sets(scope_id: str) -> list[str]:
+@blp.doc(responses={"200": SET_NAMES_RESPONSE})
+def list_scope_sets(scope_id: str) -> Response:
     """List the set names of a scope."""
-    return scope_service().list_sets(scope_id)
+    return jsonify(scope_service().list_sets(scope_id))
 
 
 @blp.route("/scopes/<scope_id>/sets/<set_name>")
