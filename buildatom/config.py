@@ -63,7 +63,8 @@ def _coerce(name: str, raw: Any, annotation: str) -> Any:
         try:
             return float(raw)
         except (TypeError, ValueError):
-            raise ValueError(f"BUILDATOM_{name.upper()} must be a number, got {raw!r}")
+            message = f"BUILDATOM_{name.upper()} must be a number, got {raw!r}"
+            raise ValueError(message) from None
     if annotation.startswith("tuple"):
         if isinstance(raw, list | tuple):
             items = [str(item) for item in raw]

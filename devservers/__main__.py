@@ -1,9 +1,10 @@
 """Command line for the local servers behind ``make services``.
 
-    python -m devservers build     # find or build both binaries
-    python -m devservers start     # MongoDB on :27017, MinIO on :9000, data in var/
-    python -m devservers stop
-    python -m devservers status
+python -m devservers build     # find or build both binaries
+python -m devservers start     # MongoDB on :27017, MinIO on :9000, data in var/
+python -m devservers stop
+python -m devservers status
+python -m devservers ensure    # start only what BUILDATOM_* names and is down
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import signal
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 from devservers.binaries import ServerBinary, minio_server, mongo_server
@@ -41,16 +43,21 @@ def build() -> int:
 
 
 def start() -> int:
-    (VAR / "run").mkdir(parents=True, exist_ok=True)
     for name, (port, console) in _servers().items():
         if port_open(port):
             print(f"{name}: already answering on 127.0.0.1:{port}")
             continue
-        server = LocalServer(_binary(name), VAR / name, port, console)
-        server.start()
-        (VAR / "run" / f"{name}.pid").write_text(f"{server.pid}\n")
-        print(f"{name}: started {server.binary.flavour} on {server.url}")
+        _start_local(name, port, console)
     return 0
+
+
+def _start_local(name: str, port: int, console_port: int | None) -> None:
+    """Start a detached server whose pid ``stop`` finds under var/run."""
+    (VAR / "run").mkdir(parents=True, exist_ok=True)
+    server = LocalServer(_binary(name), VAR / name, port, console_port)
+    server.start()
+    (VAR / "run" / f"{name}.pid").write_text(f"{server.pid}\n")
+    print(f"{name}: started {server.binary.flavour} on {server.url}")
 
 
 def stop() -> int:
@@ -79,6 +86,26 @@ def status() -> int:
     return 1 if missing else 0
 
 
+def ensure() -> int:
+    """Start the local server for each configured store that is unreachable."""
+    configured = {
+        "mongodb": os.environ.get("BUILDATOM_MONGODB_URI", "mongodb://127.0.0.1:27017"),
+        "minio": os.environ.get("BUILDATOM_S3_ENDPOINT_URL", "http://127.0.0.1:9000"),
+    }
+    for name, url in configured.items():
+        parsed = urllib.parse.urlsplit(url)
+        host = parsed.hostname or "127.0.0.1"
+        port = parsed.port or (27017 if name == "mongodb" else 9000)
+        if port_open(port, host):
+            print(f"{name}: reachable at {host}:{port}")
+            continue
+        if host not in {"127.0.0.1", "localhost"}:
+            print(f"{name}: {url} is unreachable and not local", file=sys.stderr)
+            return 1
+        _start_local(name, port, port + 1 if name == "minio" else None)
+    return 0
+
+
 def _wait_gone(pid: int, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,9 +119,15 @@ def _wait_gone(pid: int, timeout: float = 15.0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devservers")
-    parser.add_argument("command", choices=["build", "start", "stop", "status"])
+    actions = {
+        "build": build,
+        "start": start,
+        "stop": stop,
+        "status": status,
+        "ensure": ensure,
+    }
+    parser.add_argument("command", choices=sorted(actions))
     command = parser.parse_args(argv).command
-    actions = {"build": build, "start": start, "stop": stop, "status": status}
     return actions[command]()
 
 

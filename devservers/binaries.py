@@ -80,7 +80,9 @@ def _build_ferretdb() -> Path:
     with _build_lock():
         if target.exists():
             return target
-        source = _go(["mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"])
+        source = _go(
+            ["mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"]
+        )
         module_dir = Path(_json_field(source, "Dir"))
         with tempfile.TemporaryDirectory(prefix="ferretdb-src-") as work:
             tree = Path(work) / "src"

@@ -25,6 +25,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from buildatom.config import DEFAULTS, Settings
 from migrations_seed.demo_data import DemoScope, demo_scopes
 
 logger = logging.getLogger(__name__)
@@ -146,29 +147,23 @@ def load_demo_scopes(
     )
 
 
-_DEFAULTS = {
-    "MONGODB_URI": "mongodb://127.0.0.1:27017",
-    "MONGODB_DATABASE": "buildatom",
-    "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
-    "S3_ACCESS_KEY": "minioadmin",
-    "S3_SECRET_KEY": "minioadmin",
-    "S3_REGION": "us-east-1",
-    "DATA_BUCKET": "dataformodel",
-}
+def _settings_from_environment() -> Settings:
+    """The API's own settings (defaults plus ``BUILDATOM_*`` variables)."""
+    config = dict(DEFAULTS)
+    for name in DEFAULTS:
+        value = os.environ.get(f"BUILDATOM_{name}")
+        if value is not None:
+            config[name] = value
+    return Settings.from_mapping(config)
 
 
-def _setting(name: str) -> str:
-    """Return ``BUILDATOM_<name>`` from the environment, or its default."""
-    return os.environ.get(f"BUILDATOM_{name}", _DEFAULTS[name])
-
-
-def _s3_client_from_environment() -> S3Client:
+def _s3_client(settings: Settings) -> S3Client:
     return boto3.client(
         "s3",
-        endpoint_url=_setting("S3_ENDPOINT_URL"),
-        aws_access_key_id=_setting("S3_ACCESS_KEY"),
-        aws_secret_access_key=_setting("S3_SECRET_KEY"),
-        region_name=_setting("S3_REGION"),
+        endpoint_url=settings.s3_endpoint_url,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key,
+        region_name=settings.s3_region,
         config=Config(
             s3={"addressing_style": "path"},
             connect_timeout=5,
@@ -203,18 +198,19 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    database_name = _setting("MONGODB_DATABASE")
-    bucket = _setting("DATA_BUCKET")
+    settings = _settings_from_environment()
+    database_name = settings.mongodb_database
+    bucket = settings.data_bucket
 
     client: MongoClient[dict[str, Any]] = MongoClient(
-        _setting("MONGODB_URI"), serverSelectionTimeoutMS=5000
+        settings.mongodb_uri, serverSelectionTimeoutMS=5000
     )
     try:
         database = client[database_name]
         if args.if_empty and _has_scopes(database):
             print(f"{SCOPES_COLLECTION} in {database_name} is not empty; not loaded")
             return 0
-        s3_client = _s3_client_from_environment()
+        s3_client = _s3_client(settings)
         report = load_demo_scopes(database, s3_client, bucket)
     except PyMongoError as error:
         print(f"seeding failed: MongoDB: {error}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from bson import ObjectId
@@ -25,10 +26,8 @@ class ScopeRepository:
     def find(self, reference: str) -> Document | None:
         """Return the scope ``reference`` names, preferring an ``_id`` match."""
         candidates: list[Any] = [reference]
-        try:
+        with suppress(InvalidId, TypeError):
             candidates.append(ObjectId(reference))
-        except (InvalidId, TypeError):
-            pass
         query = {"$or": [{"_id": {"$in": candidates}}, {"scope_id": reference}]}
         matches = list(self._scopes.find(query).limit(3))
         for candidate in candidates:

@@ -37,7 +37,8 @@ def s3_errors(what: str) -> Iterator[None]:
         yield
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        metadata = error.response.get("ResponseMetadata", {})
+        status = int(metadata.get("HTTPStatusCode", 0))
         if code in _MISSING_CODES or status == 404:
             raise NotFound(f"{what}: not found in object storage") from error
         if status >= 500 or status == 0:
