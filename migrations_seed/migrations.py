@@ -17,17 +17,25 @@ INDEXES: dict[str, list[IndexModel]] = {
     "training_runs": [
         IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique"),
         IndexModel([("created_at", DESCENDING)], name="created_at"),
+        IndexModel(
+            [("status", ASCENDING), ("lease_expires_at", ASCENDING)],
+            name="status_lease",
+        ),
     ],
     "model_results": [
         IndexModel(
-            [("run_id", ASCENDING), ("combination_id", ASCENDING)],
-            name="run_combination",
+            [("run_id", ASCENDING), ("position", ASCENDING)], name="run_position"
         ),
     ],
     "exports": [
-        IndexModel([("file_key", ASCENDING)], unique=True, name="file_key_unique"),
         IndexModel(
-            [("run_id", ASCENDING), ("created_at", DESCENDING)], name="run_created"
+            [("kind", ASCENDING), ("file_key", ASCENDING)],
+            unique=True,
+            name="kind_file_key_unique",
+        ),
+        IndexModel(
+            [("kind", ASCENDING), ("run_id", ASCENDING), ("created_at", DESCENDING)],
+            name="kind_run_created",
         ),
     ],
 }

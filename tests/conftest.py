@@ -154,3 +154,12 @@ def app(stores: Stores) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def demo(stores: Stores) -> Stores:
+    """The test's stores with the demo scopes and files loaded."""
+    from migrations_seed.seed import load_demo_scopes
+
+    load_demo_scopes(stores.database, stores.s3, stores.data_bucket)
+    return stores

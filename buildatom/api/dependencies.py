@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from flask import current_app
 
 from buildatom.config import Settings
+from buildatom.repositories.exports import ExportRepository
 from buildatom.repositories.mongo import MongoStore
 from buildatom.repositories.scopes import ScopeRepository
+from buildatom.repositories.training_runs import TrainingRunRepository
+from buildatom.services.result_exports import ResultExportService
+from buildatom.services.results import ResultsService
 from buildatom.services.scopes import ScopeService
+from buildatom.services.training import TrainingService
 from buildatom.storage.object_store import ObjectStore
 
 EXTENSION_KEY = "buildatom"
@@ -35,3 +40,31 @@ def scope_service() -> ScopeService:
     current = runtime()
     repository = ScopeRepository(current.mongo.database())
     return ScopeService(repository, current.objects, current.settings.data_bucket)
+
+
+def training_service() -> TrainingService:
+    """A training service writing runs to this app's MongoDB."""
+    current = runtime()
+    return TrainingService(
+        scope_service(),
+        TrainingRunRepository(current.mongo.database()),
+        current.objects,
+        current.settings.data_bucket,
+    )
+
+
+def results_service() -> ResultsService:
+    """Reads completed training runs."""
+    return ResultsService(TrainingRunRepository(runtime().mongo.database()))
+
+
+def result_export_service() -> ResultExportService:
+    """Writes and serves CSV exports in this app's results bucket."""
+    current = runtime()
+    database = current.mongo.database()
+    return ResultExportService(
+        TrainingRunRepository(database),
+        ExportRepository(database),
+        current.objects,
+        current.settings.results_bucket,
+    )

@@ -45,8 +45,12 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError) -> ErrorResponse:
         if error.status_code >= 500:
-            logger.warning("%s answered %d: %s", type(error).__name__,
-                           error.status_code, error.message)
+            logger.warning(
+                "%s answered %d: %s",
+                type(error).__name__,
+                error.status_code,
+                error.message,
+            )
         payload = _payload(error.status_code, error.message)
         if error.errors:
             payload["errors"] = error.errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,3 +21,13 @@ class UtcDateTime(fields.DateTime):
             value = value.replace(tzinfo=UTC)
         text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
         return text[:-3] + "Z"
+
+
+class FiniteFloat(fields.Float):
+    """A float that is ``null`` whenever it is not finite (NaN, ±Infinity)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        number = float(value)
+        return number if math.isfinite(number) else None

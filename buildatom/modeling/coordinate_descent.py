@@ -203,8 +203,13 @@ def _active_set_solution(
     )
     optimal = np.asarray(np.where(free, free_ok, True), dtype=np.bool_)
     optimal &= (pattern != _ZERO) | (np.abs(residual) <= lam + slack)
-    optimal &= (pattern != _AT_LOWER) | (residual <= lam * lower_subgradient + slack)
-    optimal &= (pattern != _AT_UPPER) | (residual >= lam * upper_subgradient - slack)
+    pinned = lower == upper
+    optimal &= (
+        (pattern != _AT_LOWER) | pinned | (residual <= lam * lower_subgradient + slack)
+    )
+    optimal &= (
+        (pattern != _AT_UPPER) | pinned | (residual >= lam * upper_subgradient - slack)
+    )
     accepted = optimal.all(axis=1) & np.isfinite(w).all(axis=1)
     return w, np.asarray(accepted, dtype=np.bool_)
 

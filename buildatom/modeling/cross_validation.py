@@ -173,70 +173,42 @@ def _evaluate_model(
 ) -> list[ModelEvaluation]:
     """Fit one model on every fit of the batch and report it per combination."""
     system, x_mean, y_mean = problems
-    raw_bounds = _raw_bounds(batch, spec)
-    if raw_bounds is None:
+    bounds = _Bounds.of(batch, spec)
+    if bounds is None:
         coefficients = fit_coefficients(spec, system)
     else:
-        n_fits = batch.k_folds + 1
-        lower, upper = (
-            np.repeat(b, n_fits, axis=0) * batch.scaler.scale for b in raw_bounds
-        )
-        coefficients = fit_coefficients(spec, system, lower, upper)
+        coefficients = fit_coefficients(spec, system, bounds.lower, bounds.upper)
     intercept = y_mean - np.einsum("bp,bp->b", x_mean, coefficients)
     y_hat = np.matmul(coefficients[:, None, :], batch.features)[:, 0, :]
-    y_hat += intercept[:, None]
-    residual = batch.y - y_hat
-    absolute, squared = np.abs(residual), residual * residual
+    residual = batch.y - (y_hat + intercept[:, None])
 
-    shape = (len(batch.designs), batch.k_folds + 1)
-    scores = {
-        "mape_train": batch.train_target.mape(absolute).reshape(shape)[:, :-1],
-        "r2_train": batch.train_target.r2(squared).reshape(shape)[:, :-1],
-        "mape_test": batch.test_target.mape(absolute).reshape(shape)[:, :-1],
-        "r2_test": batch.test_target.r2(squared).reshape(shape)[:, :-1],
-    }
-    means = {name: value.mean(axis=1).tolist() for name, value in scores.items()}
-    per_fold = {name: value.tolist() for name, value in scores.items()}
-    n_train = batch.train.sum(axis=1).reshape(shape).tolist()
-    n_test = batch.test.sum(axis=1).reshape(shape).tolist()
-
+    folds = _fold_metrics(batch, residual)
     final = batch.final_fits
-    rss = np.einsum("bn,bn->b", batch.train_target.row_weight[final], squared[final])
+    squared = residual[final] ** 2
+    rss = np.einsum("bn,bn->b", batch.train_target.row_weight[final], squared)
     scaler = ScalerParameters(batch.scaler.offset[final], batch.scaler.scale[final])
     raw, raw_intercept = coefficients_in_raw_units(
         coefficients[final], intercept[final], scaler
     )
-    if raw_bounds is not None:
-        clipped = np.clip(raw, *raw_bounds)
-        raw_intercept -= ((clipped - raw) * scaler.offset).sum(axis=1)
-        raw = clipped
+    if bounds is not None:
+        exact = bounds.raw_coefficients(raw, coefficients[final], final)
+        raw_intercept -= ((exact - raw) * scaler.offset).sum(axis=1)
+        raw = exact
     elasticity = price.elasticities(raw)
 
     evaluations = []
     for i, design in enumerate(batch.designs):
-        folds = [
-            FoldMetrics(
-                fold=f,
-                n_train=n_train[i][f],
-                n_test=n_test[i][f],
-                mape_train=per_fold["mape_train"][i][f],
-                r2_train=per_fold["r2_train"][i][f],
-                mape_test=per_fold["mape_test"][i][f],
-                r2_test=per_fold["r2_test"][i][f],
-            )
-            for f in range(batch.k_folds)
-        ]
         n_parameters = design.n_features + int(spec.fit_intercept)
         aic, bic = information_criteria(float(rss[i]), design.n_rows, n_parameters)
         names = design.feature_names
         evaluations.append(
             ModelEvaluation(
                 model_name=spec.name,
-                folds=folds,
-                mape_test=means["mape_test"][i],
-                r2_test=means["r2_test"][i],
-                mape_train=means["mape_train"][i],
-                r2_train=means["r2_train"][i],
+                folds=folds[i],
+                mape_test=_fold_mean(folds[i], "mape_test"),
+                r2_test=_fold_mean(folds[i], "r2_test"),
+                mape_train=_fold_mean(folds[i], "mape_train"),
+                r2_train=_fold_mean(folds[i], "r2_train"),
                 coefficients=dict(zip(names, raw[i].tolist(), strict=True)),
                 scaled_coefficients=dict(
                     zip(names, coefficients[final[i]].tolist(), strict=True)
@@ -251,14 +223,75 @@ def _evaluate_model(
     return evaluations
 
 
-def _raw_bounds(
-    batch: FoldBatch, spec: ModelSpec
-) -> tuple[FloatArray, FloatArray] | None:
-    """Raw-units coefficient bounds per combination, shape (combinations, p)."""
-    if spec.name is not ModelName.CONSTRAINED_RIDGE or not spec.bounds:
-        return None
-    pairs = [coefficient_bounds(spec, design) for design in batch.designs]
-    return np.stack([low for low, _ in pairs]), np.stack([high for _, high in pairs])
+def _fold_metrics(batch: FoldBatch, residual: FloatArray) -> list[list[FoldMetrics]]:
+    """Scores of every fold of every combination from the residuals ``y - ŷ``."""
+    absolute, squared = np.abs(residual), residual * residual
+    shape = (len(batch.designs), batch.k_folds + 1)
+    columns = [
+        batch.train.sum(axis=1),
+        batch.test.sum(axis=1),
+        batch.train_target.mape(absolute),
+        batch.train_target.r2(squared),
+        batch.test_target.mape(absolute),
+        batch.test_target.r2(squared),
+    ]
+    n_train, n_test, mape_train, r2_train, mape_test, r2_test = (
+        column.reshape(shape)[:, : batch.k_folds].tolist() for column in columns
+    )
+    return [
+        [
+            FoldMetrics(
+                fold=f,
+                n_train=n_train[i][f],
+                n_test=n_test[i][f],
+                mape_train=mape_train[i][f],
+                r2_train=r2_train[i][f],
+                mape_test=mape_test[i][f],
+                r2_test=r2_test[i][f],
+            )
+            for f in range(batch.k_folds)
+        ]
+        for i in range(len(batch.designs))
+    ]
+
+
+def _fold_mean(folds: list[FoldMetrics], name: str) -> float:
+    """Mean of one score over the folds (``nan`` if any fold's is)."""
+    return sum(getattr(fold, name) for fold in folds) / len(folds)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Coefficient bounds: raw units per combination, scaled per fit."""
+
+    raw_lower: FloatArray  # (combinations, p)
+    raw_upper: FloatArray
+    lower: FloatArray  # (fits, p)
+    upper: FloatArray
+
+    @classmethod
+    def of(cls, batch: FoldBatch, spec: ModelSpec) -> _Bounds | None:
+        """The bounds of a constrained ridge; None for other models."""
+        if spec.name is not ModelName.CONSTRAINED_RIDGE or not spec.bounds:
+            return None
+        pairs = [coefficient_bounds(spec, design) for design in batch.designs]
+        raw_lower = np.stack([low for low, _ in pairs])
+        raw_upper = np.stack([high for _, high in pairs])
+        n_fits, scale = batch.k_folds + 1, batch.scaler.scale
+        return cls(
+            raw_lower,
+            raw_upper,
+            np.repeat(raw_lower, n_fits, axis=0) * scale,
+            np.repeat(raw_upper, n_fits, axis=0) * scale,
+        )
+
+    def raw_coefficients(
+        self, raw: FloatArray, scaled: FloatArray, fits: IndexArray
+    ) -> FloatArray:
+        """Raw coefficients with each active bound met exactly, not to rounding."""
+        exact = np.where(scaled == self.lower[fits], self.raw_lower, raw)
+        exact = np.where(scaled == self.upper[fits], self.raw_upper, exact)
+        return np.clip(exact, self.raw_lower, self.raw_upper)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ class ModelConfig:
     alpha: float = 1.0
     l1_ratio: float = 0.5
     fit_intercept: bool = True
-    max_iter: int = 10_000
+    max_iter: int = 1000
     tol: float = 1e-10
 
 
@@ -146,7 +146,7 @@ def resolve_model_config(
     alpha = _config_number("alpha", given.get("alpha", 1.0), model, 0.0, math.inf)
     l1_ratio = _config_number("l1_ratio", given.get("l1_ratio", 0.5), model, 0, 1)
     tol = _config_number("tol", given.get("tol", 1e-10), model, 1e-300, 1.0)
-    max_iter = given.get("max_iter", 10_000)
+    max_iter = given.get("max_iter", 1000)
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise MarketingModelError(
             f"model_configs.{model.value}.max_iter must be an integer >= 1, "
@@ -200,6 +200,7 @@ def sign_constraint_bounds(
 
 
 def as_design(X: ArrayLike, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """``X`` as a finite 2-D and ``y`` as a finite 1-D float array, or raise."""
     design = np.asarray(X, dtype=np.float64)
     target = np.asarray(y, dtype=np.float64)
     if design.ndim != 2 or target.ndim != 1 or design.shape[0] != target.size:
@@ -217,6 +218,7 @@ def as_design(X: ArrayLike, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
 def as_bounds(
     lower: ArrayLike | None, upper: ArrayLike | None, n_features: int
 ) -> tuple[FloatArray, FloatArray]:
+    """Coefficient bounds as arrays, ``-inf``/``inf`` where none, or raise."""
     low = np.full(n_features, -np.inf) if lower is None else np.asarray(lower, float)
     high = np.full(n_features, np.inf) if upper is None else np.asarray(upper, float)
     if low.shape != (n_features,) or high.shape != (n_features,):
@@ -346,8 +348,9 @@ def solve_marketing_model(
 
     LINEAR and RIDGE: bounded-variable least squares on the centred,
     ridge-augmented system (``bounded_ridge_solve``). LASSO and ELASTIC_NET:
-    coordinate descent with per-coordinate clipping and an exact final solve
-    checked against the optimality conditions (``box_elastic_net_solve``).
+    coordinate descent with per-coordinate clipping, finished exactly on the
+    final sign and bound pattern and checked against the optimality
+    conditions (``box_elastic_net_solve``).
     The intercept, ``mean(y) - mean(X) w``, is neither penalised nor bounded.
     Every bound holds exactly; a solver that stops early warns with
     ``SolverConvergenceWarning`` and returns a feasible point.

@@ -51,6 +51,13 @@ class ModelSpec:
     ``alpha`` and ``l1_ratio`` describe the penalty of every model: linear has
     ``alpha = 0``, ridge and constrained ridge ``l1_ratio = 0``, lasso
     ``l1_ratio = 1``. ``bounds`` maps a feature to raw-units ``(low, high)``.
+
+    ``max_iter`` caps the coordinate-descent sweeps (lasso, elastic net,
+    bounded constrained ridge). Descent hands over to an exact solve of the
+    active set once that meets the optimality (KKT) conditions, which is the
+    usual end; ``tol`` only decides when it does not, as scikit-learn's
+    first stopping test: no coefficient moved by more than ``tol·max|w|``.
+    Constrained ridge uses 10 000 sweeps and ``tol = 1e-12``.
     """
 
     name: ModelName
@@ -144,6 +151,11 @@ def model_spec(name: str, config: Mapping[str, object] | None = None) -> ModelSp
         allowed = ", ".join(member.value for member in ModelName)
         raise ModelConfigError(f"unknown model {name!r}; allowed: {allowed}") from None
 
+    if config is not None and not isinstance(config, Mapping):
+        raise ModelConfigError(
+            f"model {model.value!r}: the configuration must be a map of option "
+            f"to value, got {config!r}"
+        )
     options = dict(_DEFAULTS[model])
     for key, value in (config or {}).items():
         if key not in options:
@@ -186,15 +198,13 @@ def coefficient_bounds(
     names = design.feature_names
     lower = np.full(len(names), -np.inf)
     upper = np.full(len(names), np.inf)
-    for key, (low, high) in spec.bounds.items():
-        columns = [j for j, name in enumerate(names) if name == key]
-        if not columns:
-            columns = [
-                j for j, source in enumerate(design.source_columns) if source == key
-            ]
-        known = key in design.x_variables or (
-            key.partition("=")[0] in design.x_variables
-        )
+    # bounds on a whole text variable first, so a bound on one level wins
+    for key, (low, high) in sorted(spec.bounds.items(), key=lambda i: i[0] in names):
+        if key in names:
+            columns = [names.index(key)]
+        else:
+            columns = [j for j, src in enumerate(design.source_columns) if src == key]
+        known = key.partition("=")[0] in design.x_variables
         if not columns and not known:
             raise ModelConfigError(
                 f"model {spec.name.value!r}: bounds key {key!r} is not a "
@@ -235,6 +245,8 @@ def fit_coefficients(
           ½α(1 − ρ)‖w‖²`` with ``ρ = l1_ratio``;
         - constrained ridge: the ridge objective subject to
           ``lower ≤ w ≤ upper``, solved exactly.
+
+        Without bounds, ``α = 0`` makes every model the linear one.
     """
     alpha = spec.alpha
     if (

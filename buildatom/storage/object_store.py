@@ -14,7 +14,9 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
 
 import boto3
 from botocore.config import Config
@@ -46,6 +48,24 @@ def s3_errors(what: str) -> Iterator[None]:
         raise
     except BotoCoreError as error:
         raise StoreUnavailable(STORE_NAME, f"{what}: {error}") from error
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What S3 reports about an object."""
+
+    key: str
+    size: int
+    last_modified: datetime
+    content_type: str
+
+
+@dataclass
+class ObjectStream:
+    """An object's bytes, read in chunks as the caller iterates."""
+
+    info: StoredObject
+    chunks: Iterator[bytes]
 
 
 class ObjectStore:
@@ -129,6 +149,60 @@ class ObjectStore:
             return []
         return next(csv.reader(io.StringIO(first_line)))
 
+    def read_bytes(self, bucket: str, key: str) -> bytes:
+        """Return a whole (small) object, such as one combination's CSV."""
+        with s3_errors(f"object {key!r} in bucket {bucket!r}"):
+            body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+            try:
+                return bytes(body.read())
+            finally:
+                body.close()
+
+    def upload(
+        self, bucket: str, key: str, source: IO[bytes], content_type: str
+    ) -> StoredObject:
+        """Write ``source`` to ``key`` (multipart for large files) and describe it.
+
+        S3 makes the object visible only once the upload is complete, so a
+        failed upload never leaves a partial object under ``key``.
+        """
+        self.ensure_bucket(bucket)
+        with s3_errors(f"writing {key!r} to bucket {bucket!r}"):
+            self.client.upload_fileobj(
+                source, bucket, key, ExtraArgs={"ContentType": content_type}
+            )
+        return self.describe(bucket, key)
+
+    def describe(self, bucket: str, key: str) -> StoredObject:
+        """Return size, modification time and content type of an object."""
+        with s3_errors(f"object {key!r} in bucket {bucket!r}"):
+            head = self.client.head_object(Bucket=bucket, Key=key)
+        return StoredObject(
+            key=key,
+            size=int(head["ContentLength"]),
+            last_modified=head["LastModified"],
+            content_type=str(head.get("ContentType", "application/octet-stream")),
+        )
+
+    def open_stream(
+        self, bucket: str, key: str, chunk_size: int = 256 * 1024
+    ) -> ObjectStream:
+        """Open an object for streaming to a client without loading it whole."""
+        with s3_errors(f"object {key!r} in bucket {bucket!r}"):
+            response = self.client.get_object(Bucket=bucket, Key=key)
+        info = StoredObject(
+            key=key,
+            size=int(response["ContentLength"]),
+            last_modified=response["LastModified"],
+            content_type=str(response.get("ContentType", "application/octet-stream")),
+        )
+        return ObjectStream(info, _chunks(response["Body"], chunk_size, key))
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove an object; removing a missing one is not an error."""
+        with s3_errors(f"deleting {key!r} from bucket {bucket!r}"):
+            self.client.delete_object(Bucket=bucket, Key=key)
+
     def _read_range(self, bucket: str, key: str, start: int, length: int) -> bytes:
         byte_range = f"bytes={start}-{start + length - 1}"
         with s3_errors(f"object {key!r} in bucket {bucket!r}"):
@@ -165,3 +239,11 @@ class ObjectStore:
                     "s3", config=config, **self._client_args
                 )
             return self._clients[slot]
+
+
+def _chunks(body: Any, chunk_size: int, key: str) -> Iterator[bytes]:
+    try:
+        with s3_errors(f"reading {key!r}"):
+            yield from body.iter_chunks(chunk_size)
+    finally:
+        body.close()

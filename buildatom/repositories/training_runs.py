@@ -1,0 +1,122 @@
+"""Training runs and their per-combination results (endpoints 7 to 9).
+
+A run document goes ``running`` → ``completed`` or ``failed``. Results are
+inserted in bulk while the run is ``running`` and read only through
+:meth:`TrainingRunRepository.completed_run`, so no reader ever sees part of a
+run. User-supplied names (variables, coefficients) are stored as values in
+name/value pairs, never as field names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
+
+Document = dict[str, Any]
+RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+
+
+class TrainingRunRepository:
+    """The ``training_runs`` and ``model_results`` collections."""
+
+    def __init__(self, database: Database[Any]) -> None:
+        self._runs = database["training_runs"]
+        self._results = database["model_results"]
+
+    @translates_mongo_errors
+    def start(self, run: Mapping[str, Any], lease: timedelta) -> None:
+        """Record a new run as ``running`` until ``lease`` from now."""
+        now = datetime.now(UTC)
+        document = {
+            **run,
+            "_id": run["run_id"],
+            "status": RUNNING,
+            "created_at": now,
+            "lease_expires_at": now + lease,
+        }
+        self._runs.insert_one(document)
+
+    @translates_mongo_errors
+    def add_results(self, results: Sequence[Mapping[str, Any]]) -> None:
+        """Insert a batch of per-combination result documents."""
+        if results:
+            self._results.insert_many([dict(r) for r in results], ordered=False)
+
+    @translates_mongo_errors
+    def complete(self, run_id: str, summary: Mapping[str, Any]) -> None:
+        """Flip the run to ``completed``: from now on its results are readable."""
+        self._runs.update_one(
+            {"_id": run_id, "status": RUNNING},
+            {
+                "$set": {
+                    **summary,
+                    "status": COMPLETED,
+                    "completed_at": datetime.now(UTC),
+                },
+                "$unset": {"lease_expires_at": ""},
+            },
+        )
+
+    def fail(self, run_id: str, reason: str) -> None:
+        """Mark the run ``failed`` and remove whatever results it wrote."""
+        with mongo_errors():
+            self._runs.update_one(
+                {"_id": run_id},
+                {
+                    "$set": {
+                        "status": FAILED,
+                        "error": reason,
+                        "completed_at": datetime.now(UTC),
+                    },
+                    "$unset": {"lease_expires_at": ""},
+                },
+            )
+            self._results.delete_many({"run_id": run_id})
+
+    @translates_mongo_errors
+    def find(self, run_id: str) -> Document | None:
+        """Return a run document in any state."""
+        return self._runs.find_one({"_id": run_id})
+
+    @translates_mongo_errors
+    def count_results(self, run_id: str) -> int:
+        """How many combination documents a run holds."""
+        return int(self._results.count_documents({"run_id": run_id}))
+
+    def iter_results(
+        self,
+        run_id: str,
+        skip: int = 0,
+        limit: int = 0,
+        projection: Mapping[str, Any] | None = None,
+    ) -> Iterator[Document]:
+        """Yield a run's combination documents in request order."""
+        with mongo_errors():
+            cursor = (
+                self._results.find({"run_id": run_id}, projection)
+                .sort([("position", ASCENDING)])
+                .skip(skip)
+                .limit(limit)
+                .batch_size(500)
+            )
+            yield from cursor
+
+    @translates_mongo_errors
+    def expire_stale_runs(self, now: datetime | None = None) -> list[str]:
+        """Fail every ``running`` run whose lease has passed; return their ids."""
+        moment = now or datetime.now(UTC)
+        stale = [
+            document["_id"]
+            for document in self._runs.find(
+                {"status": RUNNING, "lease_expires_at": {"$lt": moment}}, {"_id": 1}
+            )
+        ]
+        for run_id in stale:
+            self.fail(run_id, "lease expired: the worker running it stopped")
+        return stale

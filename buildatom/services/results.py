@@ -1,0 +1,111 @@
+"""Reading completed training runs (endpoints 8 and 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buildatom.errors import NotFound
+from buildatom.repositories.training_runs import COMPLETED, TrainingRunRepository
+from buildatom.services.training import model_view
+
+_MODEL_PROJECTION = {"variable_statistics": 0}
+_STATS_PROJECTION = {"models": 0}
+
+
+class ResultsService:
+    """Serves only runs whose status is ``completed``."""
+
+    def __init__(self, runs: TrainingRunRepository) -> None:
+        self._runs = runs
+
+    def completed_run(self, run_id: str) -> dict[str, Any]:
+        """Return the run document, or 404 when unknown or not completed."""
+        run = self._runs.find(run_id)
+        if run is None:
+            raise NotFound(f"training run {run_id!r} not found")
+        if run["status"] != COMPLETED:
+            raise NotFound(
+                f"training run {run_id!r} is {run['status']}; results are "
+                "readable once it is completed"
+            )
+        return run
+
+    def detailed(
+        self, run_id: str, include_folds: bool, limit: int, skip: int
+    ) -> dict[str, Any]:
+        """One page of model results, ``limit`` combinations at a time."""
+        run = self.completed_run(run_id)
+        results: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        documents = self._runs.iter_results(run_id, skip, limit, _MODEL_PROJECTION)
+        for document in documents:
+            if document["status"] != "completed":
+                failed.append(
+                    {
+                        "combination_id": document["combination_id"],
+                        "error": document["error"],
+                    }
+                )
+            results.extend(
+                _model_row(document, model, include_folds)
+                for model in document["models"]
+            )
+        return {
+            "run_id": run_id,
+            "total_models": run["total_models_saved"],
+            "total_combinations": self._runs.count_results(run_id),
+            "limit": limit,
+            "skip": skip,
+            "variable_averages": _as_map(run.get("variable_averages", [])),
+            "results": results,
+            "failed_combinations": failed,
+        }
+
+    def variable_statistics(self, run_id: str, limit: int, skip: int) -> dict[str, Any]:
+        """Per-combination mean, std (ddof 1), min and max of every variable."""
+        self.completed_run(run_id)
+        combinations = []
+        for document in self._runs.iter_results(run_id, skip, limit, _STATS_PROJECTION):
+            statistics = {
+                stat["name"]: {key: stat[key] for key in ("mean", "std", "min", "max")}
+                for stat in document["variable_statistics"]
+            }
+            combinations.append(
+                {
+                    "combination_id": document["combination_id"],
+                    "identifiers": document["identifiers"],
+                    "status": document["status"],
+                    "variable_statistics": statistics,
+                    "variable_averages": {
+                        name: stat["mean"] for name, stat in statistics.items()
+                    },
+                }
+            )
+        return {
+            "run_id": run_id,
+            "total_combinations": self._runs.count_results(run_id),
+            "limit": limit,
+            "skip": skip,
+            "combinations": combinations,
+        }
+
+
+def _model_row(
+    document: dict[str, Any], model: dict[str, Any], include_folds: bool
+) -> dict[str, Any]:
+    view = model_view(model)
+    row = {
+        "_id": f"{document['combination_id']}/{model['model_name']}",
+        "combination_id": document["combination_id"],
+        "identifiers": document["identifiers"],
+        "dropped_variables": document["dropped_variables"],
+        **view,
+        "coefficients": {"intercept": model["intercept"], **view["coefficients"]},
+    }
+    if include_folds:
+        row["folds"] = model["folds"]
+    return row
+
+
+def _as_map(pairs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {pair["name"]: pair["value"] for pair in pairs}

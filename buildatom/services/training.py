@@ -1,0 +1,483 @@
+"""Training runs (endpoint 7): read a set's files, fit every model, store the run.
+
+Files are read concurrently with a bounded pool; the models of many
+combinations are fitted together by :func:`buildatom.modeling.cross_validation.
+evaluate_many`; results are inserted in bulk while the run is ``running`` and
+become readable when it flips to ``completed``. A combination whose data is
+unusable fails alone; a store outage fails the whole run and removes it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from buildatom.errors import AppError, InvalidInput, NotFound
+from buildatom.modeling.cross_validation import ModelEvaluation, evaluate_many
+from buildatom.modeling.design import DataError, DesignMatrix, build_design_matrices
+from buildatom.modeling.regression import ModelSpec
+from buildatom.modeling.scaling import Standardization
+from buildatom.repositories.training_runs import TrainingRunRepository
+from buildatom.services.numbers import finite, pairs
+from buildatom.services.scopes import Combination, ScopeService
+from buildatom.storage.object_store import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+READ_WORKERS = 16
+FIT_CHUNK = 250
+RUN_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """A validated ``POST /train-models`` body."""
+
+    scope_id: str
+    set_name: str
+    x_variables: list[str]
+    y_variable: str
+    price_column: str
+    standardization: Standardization
+    k_folds: int
+    specs: list[ModelSpec]
+    model_configs: list[dict[str, Any]]
+
+
+@dataclass
+class _Loaded:
+    """One combination's rows, or why they could not be used."""
+
+    position: int
+    combination: Combination
+    frame: pd.DataFrame | None = None
+    error: str | None = None
+
+
+class TrainingService:
+    """Runs a training request end to end and answers endpoint 7's body."""
+
+    def __init__(
+        self,
+        scopes: ScopeService,
+        runs: TrainingRunRepository,
+        objects: ObjectStore,
+        data_bucket: str,
+        chunk_size: int = FIT_CHUNK,
+    ) -> None:
+        self._chunk_size = chunk_size
+        self._scopes = scopes
+        self._runs = runs
+        self._objects = objects
+        self._data_bucket = data_bucket
+
+    def train(self, request: TrainingRequest) -> dict[str, Any]:
+        """Train every model on every combination of the set; store the run."""
+        started = time.perf_counter()
+        scope_set = self._scopes.get_set(request.scope_id, request.set_name)
+        _check_columns(scope_set.columns, request)
+
+        run_id = str(uuid.uuid4())
+        self._runs.start(
+            _run_document(run_id, scope_set.scope.scope_id, request), RUN_LEASE
+        )
+        logger.info(
+            "run %s started: %d combinations, models %s",
+            run_id,
+            len(scope_set.combinations),
+            [s.name.value for s in request.specs],
+        )
+        try:
+            outcome = self._train_all(run_id, scope_set.combinations, request)
+            summary = _summary(run_id, outcome, time.perf_counter() - started)
+            self._runs.complete(run_id, {"summary": summary, **outcome.totals()})
+        except BaseException as error:
+            self._abandon(run_id, error)
+            raise
+        logger.info(
+            "run %s completed: %d models, %d failed combinations in %.2f s",
+            run_id,
+            summary["total_models_saved"],
+            len(summary["failed_combinations"]),
+            summary["duration_seconds"],
+        )
+        return {
+            "scope_id": scope_set.scope.scope_id,
+            "set_name": request.set_name,
+            "x_variables": request.x_variables,
+            "y_variable": request.y_variable,
+            "total_combinations": len(scope_set.combinations),
+            "combination_results": outcome.responses,
+            "summary": {
+                **summary,
+                "best_model_by_mape": best_by_combination(summary),
+            },
+        }
+
+    def _train_all(
+        self, run_id: str, combinations: Sequence[Combination], request: TrainingRequest
+    ) -> _Outcome:
+        outcome = _Outcome()
+        for chunk in self._load_in_chunks(combinations, request):
+            documents = _fit_chunk(run_id, chunk, request)
+            self._runs.add_results(documents)
+            outcome.add(documents)
+        return outcome
+
+    def _load_in_chunks(
+        self, combinations: Sequence[Combination], request: TrainingRequest
+    ) -> Iterator[list[_Loaded]]:
+        needed = {*request.x_variables, request.y_variable}
+        with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
+            numbered = list(enumerate(combinations))
+            for start in range(0, len(numbered), self._chunk_size):
+                chunk = numbered[start : start + self._chunk_size]
+                yield list(
+                    pool.map(lambda item: self._load(item[0], item[1], needed), chunk)
+                )
+
+    def _load(
+        self, position: int, combination: Combination, needed: set[str]
+    ) -> _Loaded:
+        loaded = _Loaded(position, combination)
+        if not combination.file_key:
+            loaded.error = "combination has no file_key"
+            return loaded
+        try:
+            data = self._objects.read_bytes(self._data_bucket, combination.file_key)
+        except NotFound:
+            loaded.error = f"file {combination.file_key!r} not found in the data bucket"
+            return loaded
+        try:
+            frame = pd.read_csv(io.BytesIO(data), usecols=lambda c: c in needed)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+            loaded.error = f"file {combination.file_key!r} is not readable CSV: {error}"
+            return loaded
+        missing = sorted(needed - set(frame.columns))
+        if missing:
+            loaded.error = f"file {combination.file_key!r} lacks columns {missing}"
+        else:
+            loaded.frame = frame
+        return loaded
+
+    def _abandon(self, run_id: str, error: BaseException) -> None:
+        reason = error.message if isinstance(error, AppError) else type(error).__name__
+        try:
+            self._runs.fail(run_id, reason)
+        except AppError as cleanup_error:
+            logger.warning(
+                "run %s not marked failed (%s); its lease will expire",
+                run_id,
+                cleanup_error.message,
+            )
+        logger.warning("run %s failed: %s", run_id, reason)
+
+
+class _Outcome:
+    """Totals and response rows gathered chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.responses: list[dict[str, Any]] = []
+        self.models_saved = 0
+        self.best: list[dict[str, Any]] = []
+        self.failed: list[dict[str, Any]] = []
+        self.coefficient_names: dict[str, None] = {}
+        self.identifier_names: dict[str, None] = {}
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, documents: Sequence[dict[str, Any]]) -> None:
+        for document in documents:
+            self.responses.append(_response_row(document))
+            self.identifier_names.update(dict.fromkeys(document["identifiers"]))
+            if document["status"] == "failed":
+                self.failed.append(
+                    {
+                        "combination_id": document["combination_id"],
+                        "error": document["error"],
+                    }
+                )
+                continue
+            self.models_saved += len(document["models"])
+            for model in document["models"]:
+                self.coefficient_names.update(
+                    dict.fromkeys(c["name"] for c in model["coefficients"])
+                )
+            best = _best_model(document)
+            if best is not None:
+                self.best.append(best)
+            for stat in document["variable_statistics"]:
+                self.sums[stat["name"]] = self.sums.get(stat["name"], 0.0) + stat["sum"]
+                self.counts[stat["name"]] = (
+                    self.counts.get(stat["name"], 0) + stat["count"]
+                )
+
+    def totals(self) -> dict[str, Any]:
+        averages = [
+            {"name": name, "value": finite(self.sums[name] / self.counts[name])}
+            for name in self.sums
+            if self.counts[name]
+        ]
+        return {
+            "coefficient_names": list(self.coefficient_names),
+            "identifier_names": list(self.identifier_names),
+            "variable_averages": averages,
+            "total_models_saved": self.models_saved,
+        }
+
+
+def _check_columns(columns: Sequence[str], request: TrainingRequest) -> None:
+    available = set(columns)
+    errors: dict[str, list[str]] = {}
+    missing_x = [name for name in request.x_variables if name not in available]
+    if missing_x:
+        errors["x_variables"] = [f"not columns of the set's data: {missing_x}"]
+    if request.y_variable not in available:
+        errors["y_variable"] = [f"{request.y_variable!r} is not a column of the set"]
+    if errors:
+        missing = [
+            *missing_x,
+            *([] if "y_variable" not in errors else [request.y_variable]),
+        ]
+        raise InvalidInput(
+            f"{missing} are not columns of the set's data; its columns are "
+            f"{list(columns)}",
+            errors={"json": errors},
+        )
+
+
+def _run_document(
+    run_id: str, scope_id: str, request: TrainingRequest
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "scope_id": scope_id,
+        "set_name": request.set_name,
+        "x_variables": request.x_variables,
+        "y_variable": request.y_variable,
+        "price_column": request.price_column,
+        "standardization": request.standardization.value,
+        "k_folds": request.k_folds,
+        "models_to_run": [spec.name.value for spec in request.specs],
+        "model_configs": request.model_configs,
+    }
+
+
+def _fit_chunk(
+    run_id: str, chunk: Sequence[_Loaded], request: TrainingRequest
+) -> list[dict[str, Any]]:
+    readable = [loaded for loaded in chunk if loaded.frame is not None]
+    designs = _designs(readable, request)
+    fitted: list[tuple[_Loaded, DesignMatrix]] = []
+    for loaded, design in zip(readable, designs, strict=True):
+        if isinstance(design, DataError):
+            loaded.error = str(design)
+        else:
+            fitted.append((loaded, design))
+
+    evaluations = (
+        evaluate_many(
+            [design for _, design in fitted],
+            request.specs,
+            request.standardization,
+            request.k_folds,
+            request.price_column,
+        )
+        if fitted
+        else []
+    )
+    documents = {
+        loaded.position: _result_document(run_id, loaded, design, models, request)
+        for (loaded, design), models in zip(fitted, evaluations, strict=True)
+    }
+    for loaded in chunk:
+        documents.setdefault(loaded.position, _failed_document(run_id, loaded))
+    return [documents[position] for position in sorted(documents)]
+
+
+def _designs(
+    readable: Sequence[_Loaded], request: TrainingRequest
+) -> list[DesignMatrix | DataError]:
+    """Design matrices of many combinations, built from one stacked frame."""
+    if not readable:
+        return []
+    frames = [loaded.frame for loaded in readable if loaded.frame is not None]
+    bounds = np.cumsum([0, *(len(frame) for frame in frames)])
+    groups = [range(bounds[i], bounds[i + 1]) for i in range(len(frames))]
+    stacked = pd.concat(frames, ignore_index=True)
+    try:
+        return build_design_matrices(
+            stacked,
+            groups,
+            request.x_variables,
+            request.y_variable,
+            min_rows=request.k_folds,
+        )
+    except DataError as error:
+        return [error] * len(frames)
+
+
+def _base_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
+    combination = loaded.combination
+    return {
+        "run_id": run_id,
+        "position": loaded.position,
+        "combination_id": combination.combination_id,
+        "identifiers": combination.identifiers,
+        "file_key": combination.file_key,
+    }
+
+
+def _failed_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
+    return {
+        **_base_document(run_id, loaded),
+        "status": "failed",
+        "error": loaded.error,
+        "dropped_variables": [],
+        "variable_statistics": [],
+        "models": [],
+    }
+
+
+def _result_document(
+    run_id: str,
+    loaded: _Loaded,
+    design: DesignMatrix,
+    models: Sequence[ModelEvaluation],
+    request: TrainingRequest,
+) -> dict[str, Any]:
+    assert loaded.frame is not None
+    return {
+        **_base_document(run_id, loaded),
+        "status": "completed",
+        "error": None,
+        "n_rows": design.n_rows,
+        "dropped_variables": design.dropped_variables,
+        "variable_statistics": _variable_statistics(
+            loaded.frame, [*request.x_variables, request.y_variable]
+        ),
+        "models": [_model_document(model) for model in models],
+    }
+
+
+def _model_document(model: ModelEvaluation) -> dict[str, Any]:
+    return {
+        "model_name": model.model_name.value,
+        "mape_test": finite(model.mape_test),
+        "r2_test": finite(model.r2_test),
+        "mape_train": finite(model.mape_train),
+        "r2_train": finite(model.r2_train),
+        "aic": finite(model.aic),
+        "bic": finite(model.bic),
+        "price_elasticity": finite(model.price_elasticity),
+        "intercept": finite(model.intercept),
+        "n_rows": model.n_rows,
+        "coefficients": pairs(model.coefficients),
+        "scaled_coefficients": pairs(model.scaled_coefficients),
+        "folds": [
+            {
+                "fold": fold.fold + 1,
+                "n_train": fold.n_train,
+                "n_test": fold.n_test,
+                "mape_train": finite(fold.mape_train),
+                "r2_train": finite(fold.r2_train),
+                "mape_test": finite(fold.mape_test),
+                "r2_test": finite(fold.r2_test),
+            }
+            for fold in model.folds
+        ],
+    }
+
+
+def _variable_statistics(
+    frame: pd.DataFrame, names: Sequence[str]
+) -> list[dict[str, Any]]:
+    statistics = []
+    for name in names:
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(
+            column
+        ):
+            continue
+        values = column.to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            continue
+        statistics.append(
+            {
+                "name": name,
+                "mean": finite(values.mean()),
+                "std": finite(values.std(ddof=1)) if values.size > 1 else None,
+                "min": finite(values.min()),
+                "max": finite(values.max()),
+                "sum": float(values.sum()),
+                "count": int(values.size),
+            }
+        )
+    return statistics
+
+
+def _best_model(document: dict[str, Any]) -> dict[str, Any] | None:
+    scored = [m for m in document["models"] if m["mape_test"] is not None]
+    if not scored:
+        return None
+    best = min(scored, key=lambda m: m["mape_test"])
+    return {
+        "combination_id": document["combination_id"],
+        "model": best["model_name"],
+        "mape_test": best["mape_test"],
+    }
+
+
+def _response_row(document: dict[str, Any]) -> dict[str, Any]:
+    row = {
+        "combination_id": document["combination_id"],
+        "identifiers": document["identifiers"],
+        "status": document["status"],
+        "dropped_variables": document["dropped_variables"],
+        "model_results": [
+            {**model_view(m), "dropped_variables": document["dropped_variables"]}
+            for m in document["models"]
+        ],
+    }
+    if document["error"]:
+        row["error"] = document["error"]
+    return row
+
+
+def model_view(model: dict[str, Any]) -> dict[str, Any]:
+    """A stored model document as the API shows it (coefficients as a map)."""
+    view = {key: value for key, value in model.items() if key != "folds"}
+    view["coefficients"] = {c["name"]: c["value"] for c in model["coefficients"]}
+    view["scaled_coefficients"] = {
+        c["name"]: c["value"] for c in model["scaled_coefficients"]
+    }
+    return view
+
+
+def best_by_combination(summary: dict[str, Any]) -> dict[str, Any]:
+    """The stored best-model list as the API's map keyed by combination id."""
+    return {
+        best["combination_id"]: {"model": best["model"], "mape_test": best["mape_test"]}
+        for best in summary["best_model_by_mape"]
+    }
+
+
+def _summary(run_id: str, outcome: _Outcome, duration: float) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "total_models_saved": outcome.models_saved,
+        "best_model_by_mape": outcome.best,
+        "failed_combinations": outcome.failed,
+        "duration_seconds": round(duration, 3),
+    }
