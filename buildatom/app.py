@@ -40,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     MinIO is down; start-up migrations then run on first contact.
     """
     app = Flask(__name__)
+    # "//" in a download path is refused as it stands, never redirected.
+    app.url_map.merge_slashes = False
     app.config.update(DEFAULTS)
     app.config.update(OPENAPI_SETTINGS)
     app.config.from_prefixed_env("BUILDATOM")

@@ -169,7 +169,10 @@ class ObjectStore:
         self.ensure_bucket(bucket)
         with s3_errors(f"writing {key!r} to bucket {bucket!r}"):
             self.client.upload_fileobj(
-                source, bucket, key, ExtraArgs={"ContentType": content_type}
+                _KeptOpen(source),
+                bucket,
+                key,
+                ExtraArgs={"ContentType": content_type},
             )
         return self.describe(bucket, key)
 
@@ -247,3 +250,17 @@ def _chunks(body: Any, chunk_size: int, key: str) -> Iterator[bytes]:
             yield from body.iter_chunks(chunk_size)
     finally:
         body.close()
+
+
+class _KeptOpen:
+    """A file view whose ``close`` does nothing: boto3's transfer manager
+    closes what it uploads, and the caller may still stream the file back."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    def close(self) -> None:
+        """Leave the underlying file open for its owner."""
