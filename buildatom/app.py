@@ -10,12 +10,14 @@ from flask import Flask
 
 from buildatom import __version__
 from buildatom.api import register_blueprints
+from buildatom.api.access import init_api_keys
 from buildatom.api.dependencies import EXTENSION_KEY, Runtime
 from buildatom.api.errors import BuildAtomApi, init_error_handlers
 from buildatom.config import DEFAULTS, Settings
 from buildatom.errors import StoreUnavailable
 from buildatom.log_config import configure_logging, init_request_ids
 from buildatom.repositories.mongo import MongoStore
+from buildatom.services.admission import TrainingSlots
 from buildatom.storage.object_store import ObjectStore
 from migrations_seed.migrations import ensure_indexes
 
@@ -48,12 +50,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings = Settings.from_mapping(app.config)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     configure_logging(settings.log_level)
 
     app.extensions[EXTENSION_KEY] = _build_runtime(settings)
     init_request_ids(app)
     api = BuildAtomApi(app)
     init_error_handlers(app)
+    init_api_keys(app, api, settings.api_keys)
     register_blueprints(api)
     _prepare_stores(app.extensions[EXTENSION_KEY])
     return app
@@ -74,8 +78,10 @@ def _build_runtime(settings: Settings) -> Runtime:
         settings.s3_region,
         connect_timeout=settings.s3_connect_timeout_seconds,
         read_timeout=settings.s3_read_timeout_seconds,
+        max_attempts=settings.s3_max_attempts,
     )
-    return Runtime(settings=settings, mongo=mongo, objects=objects)
+    slots = TrainingSlots(settings.max_concurrent_trainings, settings.training_slot_dir)
+    return Runtime(settings=settings, mongo=mongo, objects=objects, slots=slots)
 
 
 def _prepare_stores(runtime: Runtime) -> None:

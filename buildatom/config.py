@@ -21,11 +21,16 @@ DEFAULTS: dict[str, Any] = {
     "S3_SECRET_KEY": "minioadmin",
     "S3_REGION": "us-east-1",
     "S3_CONNECT_TIMEOUT_SECONDS": 2.0,
-    "S3_READ_TIMEOUT_SECONDS": 20.0,
+    "S3_READ_TIMEOUT_SECONDS": 6.0,
+    "S3_MAX_ATTEMPTS": 2,
     "DATA_BUCKET": "dataformodel",
     "RESULTS_BUCKET": "results",
     "API_KEYS": "",
     "LOG_LEVEL": "INFO",
+    "MAX_BODY_BYTES": 1024 * 1024,
+    "MAX_CONCURRENT_TRAININGS": 0,
+    "TRAINING_SLOT_DIR": "",
+    "RUN_LEASE_SECONDS": 600.0,
 }
 
 
@@ -43,10 +48,15 @@ class Settings:
     s3_region: str
     s3_connect_timeout_seconds: float
     s3_read_timeout_seconds: float
+    s3_max_attempts: int
     data_bucket: str
     results_bucket: str
     api_keys: tuple[str, ...]
     log_level: str
+    max_body_bytes: int
+    max_concurrent_trainings: int
+    training_slot_dir: str
+    run_lease_seconds: float
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
@@ -59,6 +69,12 @@ class Settings:
 
 
 def _coerce(name: str, raw: Any, annotation: str) -> Any:
+    if annotation == "int":
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            message = f"BUILDATOM_{name.upper()} must be a whole number, got {raw!r}"
+            raise ValueError(message) from None
     if annotation == "float":
         try:
             return float(raw)

@@ -51,6 +51,12 @@ class InvalidInput(AppError):
     status_code = 422
 
 
+class TooManyRequests(AppError):
+    """Every training slot of this instance is busy; retry later."""
+
+    status_code = 429
+
+
 class StoreUnavailable(AppError):
     """MongoDB or the S3 store cannot be reached or timed out."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from flask import current_app
@@ -11,6 +12,7 @@ from buildatom.repositories.exports import ExportRepository
 from buildatom.repositories.mongo import MongoStore
 from buildatom.repositories.scopes import ScopeRepository
 from buildatom.repositories.training_runs import TrainingRunRepository
+from buildatom.services.admission import TrainingSlots
 from buildatom.services.result_exports import ResultExportService
 from buildatom.services.results import ResultsService
 from buildatom.services.scopes import ScopeService
@@ -22,11 +24,12 @@ EXTENSION_KEY = "buildatom"
 
 @dataclass
 class Runtime:
-    """The stores and settings one app instance owns."""
+    """The stores, settings and training slots one app instance owns."""
 
     settings: Settings
     mongo: MongoStore
     objects: ObjectStore
+    slots: TrainingSlots
 
 
 def runtime() -> Runtime:
@@ -40,6 +43,11 @@ def scope_service() -> ScopeService:
     current = runtime()
     repository = ScopeRepository(current.mongo.database())
     return ScopeService(repository, current.objects, current.settings.data_bucket)
+
+
+def training_slot() -> AbstractContextManager[int]:
+    """Hold one of this instance's training slots (429 when all are busy)."""
+    return runtime().slots.hold()
 
 
 def training_service() -> TrainingService:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from buildatom.api.dependencies import training_service
+from buildatom.api.dependencies import training_service, training_slot
 from buildatom.api.training.schemas import (
     TrainModelsRequestSchema,
     TrainModelsResponseSchema,
@@ -21,9 +21,11 @@ blp = Blueprint("training", __name__, description="Train regression models")
 @blp.route("/train-models", methods=["POST"])
 @blp.arguments(TrainModelsRequestSchema)
 @blp.response(200, TrainModelsResponseSchema)
+@blp.alt_response(429, description="Every training slot is busy; see Retry-After")
 def train_models(body: dict[str, Any]) -> dict[str, Any]:
     """Train the chosen models on every combination of a set and store the run."""
-    return training_service().train(_training_request(body))
+    with training_slot():
+        return training_service().train(_training_request(body))
 
 
 def _training_request(body: dict[str, Any]) -> TrainingRequest:
