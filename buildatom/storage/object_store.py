@@ -78,7 +78,8 @@ class ObjectStore:
         secret_key: str,
         region: str,
         connect_timeout: float = 2.0,
-        read_timeout: float = 20.0,
+        read_timeout: float = 6.0,
+        max_attempts: int = 2,
     ) -> None:
         self._client_args: dict[str, Any] = {
             "endpoint_url": endpoint_url,
@@ -90,7 +91,7 @@ class ObjectStore:
             s3={"addressing_style": "path"},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            retries={"mode": "standard", "max_attempts": 3},
+            retries={"mode": "standard", "max_attempts": max_attempts},
             signature_version="s3v4",
         )
         self._probe_config = Config(

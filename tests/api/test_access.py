@@ -102,11 +102,14 @@ def test_body_over_limit_answers_413(stores: Any) -> None:
 def test_training_slots_refuse_beyond_count(tmp_path: Path) -> None:
     slots = TrainingSlots(2, str(tmp_path))
 
-    with slots.hold() as first, slots.hold() as second:
-        with pytest.raises(Exception, match="all 2 training slots") as refused:
-            with slots.hold():
-                pass
-        assert {first, second} == {0, 1}
+    with (
+        slots.hold() as first,
+        slots.hold() as second,
+        pytest.raises(Exception, match="all 2 training slots") as refused,
+        slots.hold(),
+    ):
+        pass
+    assert {first, second} == {0, 1}
     assert refused.value.headers == {"Retry-After": "5"}  # type: ignore[attr-defined]
     with slots.hold() as again:
         assert again == 0

@@ -95,9 +95,7 @@ def test_detailed_results_folds_and_averages(
         )
         for key in (
             c["file_key"]
-            for c in demo.database.scopes.find_one({"_id": "scope_123"})[
-                "combinations"
-            ]
+            for c in demo.database.scopes.find_one({"_id": "scope_123"})["combinations"]
             if c["set_name"] == "Scope_1"
         )
     ]
@@ -124,7 +122,8 @@ def test_detailed_results_page_by_combination(
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=1001", "skip=-1", "include_folds=maybe"],
+    "query",
+    ["limit=0", "limit=1001", "skip=-1", "include_folds=maybe"],
     ids=["limit-zero", "limit-over", "skip-negative", "folds-not-bool"],
 )
 def test_detailed_results_bad_query_answers_422(
@@ -199,10 +198,15 @@ def test_run_failing_midway_leaves_nothing_readable(
             chunk_size=3,
         )
         request = TrainingRequest(
-            scope_id="scope_123", set_name="Scope_1", x_variables=["Price"],
-            y_variable="Volume", price_column="Price",
-            standardization=Standardization.NONE, k_folds=3,
-            specs=[model_spec("linear")], model_configs=[],
+            scope_id="scope_123",
+            set_name="Scope_1",
+            x_variables=["Price"],
+            y_variable="Volume",
+            price_column="Price",
+            standardization=Standardization.NONE,
+            k_folds=3,
+            specs=[model_spec("linear")],
+            model_configs=[],
         )
         with pytest.raises(StoreUnavailable, match="mid-run"):
             service.train(request)
@@ -326,8 +330,17 @@ def test_download_unrecorded_key_answers_404(
         "s3:/results/csv-exports/x.csv",
         "csv-exports/x.csv%23.png",
     ],
-    ids=["dotdot", "encoded-dotdot", "double-encoded", "backslash", "absolute",
-         "other-prefix", "data-bucket", "scheme", "fragment"],
+    ids=[
+        "dotdot",
+        "encoded-dotdot",
+        "double-encoded",
+        "backslash",
+        "absolute",
+        "other-prefix",
+        "data-bucket",
+        "scheme",
+        "fragment",
+    ],
 )
 def test_download_refuses_paths_outside_exports(client: FlaskClient, path: str) -> None:
     response = client.get(f"/api/v1/model-results/download/{path}")

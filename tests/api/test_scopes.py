@@ -121,8 +121,14 @@ def test_list_scopes_defaults_to_ten(client: FlaskClient, stores: Any) -> None:
 @pytest.mark.parametrize(
     "query",
     ["limit=0", "limit=101", "limit=abc", "skip=-1", "skip=x", "limit=1.5"],
-    ids=["limit-zero", "limit-over", "limit-text", "skip-negative", "skip-text",
-         "limit-fraction"],
+    ids=[
+        "limit-zero",
+        "limit-over",
+        "limit-text",
+        "skip-negative",
+        "skip-text",
+        "limit-fraction",
+    ],
 )
 def test_list_scopes_bad_paging_answers_422_naming_field(
     client: FlaskClient, query: str

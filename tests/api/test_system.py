@@ -55,8 +55,10 @@ def test_openapi_every_component_schema_has_examples(client: FlaskClient) -> Non
         if name in {"Error", "PaginationMetadata"}:  # flask-smorest built-ins
             continue
         for prop, definition in schema.get("properties", {}).items():
-            has_example = "example" in definition or "$ref" in definition or (
-                definition.get("type") == "array" and "$ref" in definition["items"]
+            has_example = (
+                "example" in definition
+                or "$ref" in definition
+                or (definition.get("type") == "array" and "$ref" in definition["items"])
             )
             assert has_example, f"{name}.{prop} has no example"
 

@@ -57,7 +57,9 @@ def reference_scores(
     y = frame["Volume"].to_numpy(float)
     estimator = REFERENCES[model_name][0]()
     scaler = SCALERS[standardization]
-    pipeline = make_pipeline(scaler(), estimator) if scaler else make_pipeline(estimator)
+    pipeline = (
+        make_pipeline(scaler(), estimator) if scaler else make_pipeline(estimator)
+    )
     scores = cross_validate(
         pipeline,
         X,
@@ -103,8 +105,13 @@ def test_train_models_numbers_match_sklearn(
     for model in result["model_results"]:
         expected = reference_scores(frame, model["model_name"], standardization)
         tolerance = REFERENCES[model["model_name"]][1]
-        for key in ("r2_test", "r2_train", "mape_test", "intercept",
-                    "price_elasticity"):
+        for key in (
+            "r2_test",
+            "r2_train",
+            "mape_test",
+            "intercept",
+            "price_elasticity",
+        ):
             assert model[key] == pytest.approx(expected[key], rel=tolerance), key
         for key in ("coefficients", "scaled_coefficients"):
             assert model[key] == pytest.approx(expected[key], rel=tolerance), key
@@ -211,8 +218,17 @@ def test_train_models_stores_completed_run(demo: Any, client: FlaskClient) -> No
         ({"custom_model_configs": {"xgboost": {}}}, "custom_model_configs"),
         ({"unexpected": 1}, "unexpected"),
     ],
-    ids=["folds-low", "folds-high", "scaler", "model", "price", "no-x",
-         "config-key", "config-model", "unknown-field"],
+    ids=[
+        "folds-low",
+        "folds-high",
+        "scaler",
+        "model",
+        "price",
+        "no-x",
+        "config-key",
+        "config-model",
+        "unknown-field",
+    ],
 )
 def test_train_models_bad_body_answers_422_naming_field(
     client: FlaskClient, changes: dict[str, Any], field: str
@@ -256,7 +272,9 @@ def test_train_models_not_json_answers_400(client: FlaskClient) -> None:
     assert response.get_json()["code"] == 400
 
 
-def test_train_models_numbers_are_finite_or_null(demo: Any, client: FlaskClient) -> None:
+def test_train_models_numbers_are_finite_or_null(
+    demo: Any, client: FlaskClient
+) -> None:
     response = train(client, k_folds=20)
 
     text = response.get_data(as_text=True)
