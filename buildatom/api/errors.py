@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from buildatom.errors import AppError
@@ -23,8 +24,22 @@ logger = logging.getLogger(__name__)
 ErrorResponse = tuple[dict[str, Any], int, dict[str, str]]
 
 
+class ErrorResponseSchema(Schema):
+    """The body of every error response."""
+
+    code = fields.Integer(metadata={"example": 404})
+    status = fields.String(metadata={"example": "Not Found"})
+    message = fields.String(metadata={"example": "scope 'nope' not found"})
+    errors = fields.Dict(
+        metadata={"example": {"query": {"limit": ["Must be between 1 and 100."]}}}
+    )
+    request_id = fields.String(metadata={"example": "9f0c2d1e6b7a4c8e"})
+
+
 class BuildAtomApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with request ids and logging in its error handler."""
+
+    ERROR_SCHEMA = ErrorResponseSchema
 
     def handle_http_exception(self, error: HTTPException) -> ErrorResponse:
         if isinstance(error, InternalServerError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 
 from buildatom.api.fields import FiniteFloat, UtcDateTime
 from buildatom.api.training.schemas import (
@@ -73,6 +73,10 @@ def _with_identifiers(data: dict[str, Any], original: dict[str, Any]) -> dict[st
 class DetailedModelSchema(ModelResultSchema):
     """One model of one combination; the combination's identifiers follow."""
 
+    class Meta:
+        # Identifier fields (channel, brand, ...) vary by scope.
+        unknown = INCLUDE
+
     _id = fields.String(metadata={"example": "walmart_heinz_large/ridge"})
     combination_id = fields.String(metadata={"example": "walmart_heinz_large"})
     folds = fields.List(fields.Nested(FoldResultSchema))
@@ -107,6 +111,10 @@ class StatisticsSchema(Schema):
 
 
 class CombinationStatisticsSchema(Schema):
+    class Meta:
+        # Identifier fields (channel, brand, ...) vary by scope.
+        unknown = INCLUDE
+
     combination_id = fields.String(metadata={"example": "walmart_heinz_large"})
     status = fields.String(metadata={"example": "completed"})
     variable_statistics = fields.Dict(

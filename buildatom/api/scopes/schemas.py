@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 
 from buildatom.api.fields import UtcDateTime
 
@@ -24,6 +24,10 @@ class PaginationQuerySchema(Schema):
 
 class CombinationSchema(Schema):
     """A combination; its identifier fields (channel, brand, ...) follow."""
+
+    class Meta:
+        # Identifier fields (channel, brand, ...) vary by scope.
+        unknown = INCLUDE
 
     combination_id = fields.String(
         required=True, metadata={"example": "walmart_heinz_large"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import (
+    INCLUDE,
     Schema,
     ValidationError,
     fields,
@@ -164,6 +165,10 @@ class ModelResultSchema(Schema):
 
 class CombinationResultSchema(Schema):
     """One combination's outcome; its identifiers (channel, ...) follow."""
+
+    class Meta:
+        # Identifier fields (channel, brand, ...) vary by scope.
+        unknown = INCLUDE
 
     combination_id = fields.String(metadata={"example": "walmart_heinz_large"})
     status = fields.String(
