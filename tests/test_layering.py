@@ -15,12 +15,27 @@ DRIVERS = {"flask", "flask_smorest", "pymongo", "bson", "boto3", "botocore"}
 FORBIDDEN: dict[str, set[str]] = {
     "modeling": DRIVERS
     | {"logging", "marshmallow", "werkzeug"}
-    | {f"buildatom.{layer}" for layer in ("api", "services", "repositories",
-                                          "storage")},
-    "repositories": {"flask", "flask_smorest", "boto3", "botocore",
-                     "buildatom.api", "buildatom.services", "buildatom.storage"},
-    "storage": {"flask", "flask_smorest", "pymongo", "bson", "buildatom.api",
-                "buildatom.services", "buildatom.repositories"},
+    | {
+        f"buildatom.{layer}" for layer in ("api", "services", "repositories", "storage")
+    },
+    "repositories": {
+        "flask",
+        "flask_smorest",
+        "boto3",
+        "botocore",
+        "buildatom.api",
+        "buildatom.services",
+        "buildatom.storage",
+    },
+    "storage": {
+        "flask",
+        "flask_smorest",
+        "pymongo",
+        "bson",
+        "buildatom.api",
+        "buildatom.services",
+        "buildatom.repositories",
+    },
     "services": {"flask", "flask_smorest", "marshmallow", "buildatom.api"},
 }
 
