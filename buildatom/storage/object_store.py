@@ -91,14 +91,14 @@ class ObjectStore:
             s3={"addressing_style": "path"},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             signature_version="s3v4",
         )
         self._probe_config = Config(
             s3={"addressing_style": "path"},
             connect_timeout=min(connect_timeout, 1.0),
             read_timeout=2.0,
-            retries={"mode": "standard", "max_attempts": 1},
+            retries={"mode": "standard", "total_max_attempts": 1},
             signature_version="s3v4",
         )
         self._lock = threading.Lock()
