@@ -51,6 +51,12 @@ class InvalidInput(AppError):
     status_code = 422
 
 
+class RunLost(AppError):
+    """A run was failed by lease expiry while its worker was still on it."""
+
+    status_code = 409
+
+
 class TooManyRequests(AppError):
     """Every training slot of this instance is busy; retry later."""
 

@@ -49,9 +49,22 @@ class TrainingRunRepository:
             self._results.insert_many([dict(r) for r in results], ordered=False)
 
     @translates_mongo_errors
-    def complete(self, run_id: str, summary: Mapping[str, Any]) -> None:
-        """Flip the run to ``completed``: from now on its results are readable."""
-        self._runs.update_one(
+    def renew(self, run_id: str, lease: timedelta) -> bool:
+        """Extend a running run's lease; False if it is no longer running."""
+        result = self._runs.update_one(
+            {"_id": run_id, "status": RUNNING},
+            {"$set": {"lease_expires_at": datetime.now(UTC) + lease}},
+        )
+        return result.matched_count == 1
+
+    @translates_mongo_errors
+    def complete(self, run_id: str, summary: Mapping[str, Any]) -> bool:
+        """Flip the run to ``completed``: from now on its results are readable.
+
+        Returns False when the run was no longer ``running`` (its lease expired
+        and it was failed in the meantime).
+        """
+        result = self._runs.update_one(
             {"_id": run_id, "status": RUNNING},
             {
                 "$set": {
@@ -62,6 +75,7 @@ class TrainingRunRepository:
                 "$unset": {"lease_expires_at": ""},
             },
         )
+        return result.matched_count == 1
 
     def fail(self, run_id: str, reason: str) -> None:
         """Mark the run ``failed`` and remove whatever results it wrote."""

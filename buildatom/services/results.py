@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from buildatom.errors import NotFound
-from buildatom.repositories.training_runs import COMPLETED, TrainingRunRepository
+from buildatom.repositories.training_runs import (
+    COMPLETED,
+    RUNNING,
+    TrainingRunRepository,
+)
 from buildatom.services.training import model_view
 
 _MODEL_PROJECTION = {"variable_statistics": 0}
@@ -23,6 +28,9 @@ class ResultsService:
         run = self._runs.find(run_id)
         if run is None:
             raise NotFound(f"training run {run_id!r} not found")
+        if run["status"] == RUNNING and run["lease_expires_at"] < datetime.now(UTC):
+            self._runs.expire_stale_runs()
+            run = self._runs.find(run_id) or run
         if run["status"] != COMPLETED:
             raise NotFound(
                 f"training run {run_id!r} is {run['status']}; results are "

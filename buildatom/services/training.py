@@ -13,8 +13,9 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buildatom.errors import AppError, InvalidInput, NotFound
+from buildatom.errors import AppError, InvalidInput, NotFound, RunLost
 from buildatom.modeling.cross_validation import ModelEvaluation, evaluate_many
 from buildatom.modeling.design import DataError, DesignMatrix, build_design_matrices
 from buildatom.modeling.regression import ModelSpec
@@ -74,7 +75,9 @@ class TrainingService:
         objects: ObjectStore,
         data_bucket: str,
         chunk_size: int = FIT_CHUNK,
+        lease: timedelta = RUN_LEASE,
     ) -> None:
+        self._lease = lease
         self._chunk_size = chunk_size
         self._scopes = scopes
         self._runs = runs
@@ -88,6 +91,7 @@ class TrainingService:
         _check_columns(scope_set.columns, request)
 
         run_id = str(uuid.uuid4())
+        self._runs.expire_stale_runs()
         self._runs.start(
             _run_document(run_id, scope_set.scope.scope_id, request), RUN_LEASE
         )
@@ -100,7 +104,10 @@ class TrainingService:
         try:
             outcome = self._train_all(run_id, scope_set.combinations, request)
             summary = _summary(run_id, outcome, time.perf_counter() - started)
-            self._runs.complete(run_id, {"summary": summary, **outcome.totals()})
+            if not self._runs.complete(
+                run_id, {"summary": summary, **outcome.totals()}
+            ):
+                raise RunLost(f"run {run_id} expired before it could complete")
         except BaseException as error:
             self._abandon(run_id, error)
             raise
@@ -127,24 +134,48 @@ class TrainingService:
     def _train_all(
         self, run_id: str, combinations: Sequence[Combination], request: TrainingRequest
     ) -> _Outcome:
+        # Each chunk's insert runs while the next chunk is read and fitted;
+        # leaving the executor waits for it, so a failed run is cleaned up
+        # only once nothing more can land.
         outcome = _Outcome()
-        for chunk in self._load_in_chunks(combinations, request):
-            documents = _fit_chunk(run_id, chunk, request)
-            self._runs.add_results(documents)
-            outcome.add(documents)
+        loading = closing(self._load_in_chunks(combinations, request))
+        inserter = ThreadPoolExecutor(1, thread_name_prefix="insert")
+        with inserter, loading as chunks:
+            inserting: Future[None] | None = None
+            for chunk in chunks:
+                documents = _fit_chunk(run_id, chunk, request)
+                if inserting is not None:
+                    inserting.result()
+                inserting = inserter.submit(self._runs.add_results, documents)
+                outcome.add(documents)
+            if inserting is not None:
+                inserting.result()
         return outcome
 
     def _load_in_chunks(
         self, combinations: Sequence[Combination], request: TrainingRequest
-    ) -> Iterator[list[_Loaded]]:
+    ) -> Generator[list[_Loaded], None, None]:
+        """Chunks of loaded files; the next chunk is read while one is used."""
         needed = {*request.x_variables, request.y_variable}
-        with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read") as pool:
-            numbered = list(enumerate(combinations))
-            for start in range(0, len(numbered), self._chunk_size):
-                chunk = numbered[start : start + self._chunk_size]
-                yield list(
-                    pool.map(lambda item: self._load(item[0], item[1], needed), chunk)
-                )
+        numbered = list(enumerate(combinations))
+        size = self._chunk_size
+        chunks = [
+            numbered[start : start + size] for start in range(0, len(numbered), size)
+        ]
+        if not chunks:
+            return
+        pool = ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read")
+
+        def submit(chunk: list[tuple[int, Combination]]) -> list[Future[_Loaded]]:
+            return [pool.submit(self._load, *item, needed) for item in chunk]
+
+        try:
+            pending = submit(chunks[0])
+            for chunk in [*chunks[1:], []]:
+                current, pending = pending, submit(chunk)
+                yield [read.result() for read in current]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _load(
         self, position: int, combination: Combination, needed: set[str]
@@ -402,14 +433,20 @@ def _model_document(model: ModelEvaluation) -> dict[str, Any]:
 def _variable_statistics(
     frame: pd.DataFrame, names: Sequence[str]
 ) -> list[dict[str, Any]]:
+    dtypes = frame.dtypes
+    numeric = [
+        name
+        for name in names
+        if pd.api.types.is_numeric_dtype(dtypes[name])
+        and not pd.api.types.is_bool_dtype(dtypes[name])
+    ]
+    if not numeric:
+        return []
+    # One conversion for all columns; each row is then a contiguous column,
+    # reduced exactly as a column of its own would be.
+    columns = np.ascontiguousarray(frame[numeric].to_numpy(dtype=np.float64).T)
     statistics = []
-    for name in names:
-        column = frame[name]
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(
-            column
-        ):
-            continue
-        values = column.to_numpy(dtype=np.float64)
+    for name, values in zip(numeric, columns, strict=True):
         values = values[np.isfinite(values)]
         if values.size == 0:
             continue

@@ -224,14 +224,16 @@ def test_run_failing_midway_leaves_nothing_readable(
 def test_running_run_is_invisible_then_expires(demo: Any, client: FlaskClient) -> None:
     repository = TrainingRunRepository(demo.database)
     run_id = str(uuid.uuid4())
-    repository.start({"run_id": run_id}, timedelta(seconds=-1))
+    repository.start({"run_id": run_id}, timedelta(seconds=60))
     repository.add_results([{"run_id": run_id, "position": 0, "models": []}])
 
     response = client.get(f"/api/v1/model-results/detailed/{run_id}")
-    expired = repository.expire_stale_runs(datetime.now(UTC))
+    early = repository.expire_stale_runs(datetime.now(UTC))
+    expired = repository.expire_stale_runs(datetime.now(UTC) + timedelta(seconds=61))
 
     assert response.status_code == 404
     assert "running" in response.get_json()["message"]
+    assert early == []
     assert expired == [run_id]
     assert demo.database.training_runs.find_one({"_id": run_id})["status"] == "failed"
     assert demo.database.model_results.count_documents({"run_id": run_id}) == 0
@@ -289,6 +291,18 @@ def test_export_streams_csv_and_saves_it(
     key = response.headers["X-File-Key"]
     saved = demo.s3.get_object(Bucket=demo.results_bucket, Key=key)["Body"].read()
     assert saved == response.get_data()
+
+
+def test_expired_running_run_reads_as_failed(demo: Any, client: FlaskClient) -> None:
+    repository = TrainingRunRepository(demo.database)
+    run_id = str(uuid.uuid4())
+    repository.start({"run_id": run_id}, timedelta(seconds=-1))
+
+    response = client.get(f"/api/v1/model-results/variable-stats/{run_id}")
+
+    assert response.status_code == 404
+    assert "failed" in response.get_json()["message"]
+    assert demo.database.training_runs.find_one({"_id": run_id})["status"] == "failed"
 
 
 def test_download_serves_recorded_export(
