@@ -38,10 +38,40 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="kind_run_created",
         ),
     ],
+    "marketing_runs": [
+        IndexModel(
+            [("kind", ASCENDING), ("created_at", DESCENDING)], name="kind_created"
+        ),
+        IndexModel(
+            [("status", ASCENDING), ("lease_expires_at", ASCENDING)],
+            name="status_lease",
+        ),
+    ],
+    "marketing_combinations": [
+        IndexModel(
+            [("run_id", ASCENDING), ("position", ASCENDING)], name="run_position"
+        ),
+    ],
+    "marketing_models": [
+        IndexModel(
+            [("training_id", ASCENDING), ("model_id", ASCENDING)],
+            unique=True,
+            name="training_model_unique",
+        ),
+    ],
 }
 
 
 def ensure_indexes(database: Database[Any]) -> None:
-    """Create every index in :data:`INDEXES` that is missing."""
+    """Create every index in :data:`INDEXES` that is missing.
+
+    Indexes are created one command each: FerretDB 1.24 drops the connection
+    when a ``createIndexes`` naming several indexes is repeated on a
+    collection that already has them, while a repeated single-index command
+    is a no-op on both servers (two workers may race here).
+    """
     for collection, indexes in INDEXES.items():
-        database[collection].create_indexes(indexes)
+        existing = set(database[collection].index_information())
+        for index in indexes:
+            if index.document["name"] not in existing:
+                database[collection].create_indexes([index])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 
@@ -58,6 +59,7 @@ def training_service() -> TrainingService:
         TrainingRunRepository(current.mongo.database()),
         current.objects,
         current.settings.data_bucket,
+        lease=timedelta(seconds=current.settings.run_lease_seconds),
     )
 
 

@@ -93,7 +93,7 @@ class TrainingService:
         run_id = str(uuid.uuid4())
         self._runs.expire_stale_runs()
         self._runs.start(
-            _run_document(run_id, scope_set.scope.scope_id, request), RUN_LEASE
+            _run_document(run_id, scope_set.scope.scope_id, request), self._lease
         )
         logger.info(
             "run %s started: %d combinations, models %s",
@@ -433,20 +433,14 @@ def _model_document(model: ModelEvaluation) -> dict[str, Any]:
 def _variable_statistics(
     frame: pd.DataFrame, names: Sequence[str]
 ) -> list[dict[str, Any]]:
-    dtypes = frame.dtypes
-    numeric = [
-        name
-        for name in names
-        if pd.api.types.is_numeric_dtype(dtypes[name])
-        and not pd.api.types.is_bool_dtype(dtypes[name])
-    ]
-    if not numeric:
-        return []
-    # One conversion for all columns; each row is then a contiguous column,
-    # reduced exactly as a column of its own would be.
-    columns = np.ascontiguousarray(frame[numeric].to_numpy(dtype=np.float64).T)
     statistics = []
-    for name, values in zip(numeric, columns, strict=True):
+    for name in names:
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(
+            column
+        ):
+            continue
+        values = column.to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         if values.size == 0:
             continue
