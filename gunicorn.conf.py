@@ -7,6 +7,8 @@ minutes, next to read requests that last milliseconds.
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 # Where to listen. The container sets 0.0.0.0:8000; locally loopback only.
 bind = os.environ.get("BUILDATOM_BIND", "127.0.0.1:8000")
@@ -38,6 +40,17 @@ limit_request_field_size = 8190
 # The app is imported in each worker after the fork (no preload), so every
 # worker creates its own MongoDB and S3 clients.
 preload_app = False
+
+
+def on_starting(server: object) -> None:
+    """Share one set of training slots among this master's workers.
+
+    Workers inherit the variable at fork; another gunicorn on the same machine
+    (another instance) gets its own set.
+    """
+    directory = Path(tempfile.gettempdir()) / f"buildatom-slots-{os.getuid()}"
+    os.environ.setdefault("BUILDATOM_TRAINING_SLOT_DIR", f"{directory}-{os.getpid()}")
+
 
 accesslog = "-"
 errorlog = "-"

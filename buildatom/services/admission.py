@@ -1,6 +1,8 @@
 """Admission of trainings: at most N at once per instance, across workers.
 
-Trainings run inline in gunicorn workers, so an unbounded number of them would
+gunicorn.conf.py points every worker of one master at the same directory;
+without it, each process has slots of its own. Trainings run inline in
+gunicorn workers, so an unbounded number of them would
 starve reads. Each slot is an exclusive ``flock`` on a file in a directory the
 workers of one instance share; the kernel releases a slot when its holder
 exits, even by SIGKILL, so a crashed worker never leaks one.
@@ -27,13 +29,18 @@ def default_slot_count() -> int:
     return max(1, count - 1)
 
 
+def default_slot_dir(owner: int | None = None) -> Path:
+    """Slots private to one process and its workers (gunicorn's master pid)."""
+    pid = owner if owner is not None else os.getpid()
+    return Path(tempfile.gettempdir()) / f"buildatom-slots-{os.getuid()}-{pid}"
+
+
 class TrainingSlots:
     """A fixed number of slots shared by every process using ``directory``."""
 
     def __init__(self, count: int, directory: str) -> None:
         self.count = count if count > 0 else default_slot_count()
-        default = Path(tempfile.gettempdir()) / f"buildatom-slots-{os.getuid()}"
-        self.directory = Path(directory) if directory else default
+        self.directory = Path(directory) if directory else default_slot_dir()
 
     @contextmanager
     def hold(self) -> Iterator[int]:
