@@ -28,6 +28,7 @@ class TrainingRunRepository:
     def __init__(self, database: Database[Any]) -> None:
         self._runs = database["training_runs"]
         self._results = database["model_results"]
+        self.namespace = database.name
 
     @translates_mongo_errors
     def start(self, run: Mapping[str, Any], lease: timedelta) -> None:

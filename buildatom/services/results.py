@@ -1,4 +1,8 @@
-"""Reading completed training runs (endpoints 8 and 9)."""
+"""Reading completed training runs (endpoints 8 and 9).
+
+A completed run never changes, so its document and the pages computed from it
+are kept in a per-process cache; runs in any other state are read afresh.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from buildatom.repositories.training_runs import (
     RUNNING,
     TrainingRunRepository,
 )
+from buildatom.services.page_cache import completed_pages
 from buildatom.services.training import model_view
 
+CACHED_PAGE_LIMIT = 100
 _MODEL_PROJECTION = {"variable_statistics": 0}
 _STATS_PROJECTION = {"models": 0}
 
@@ -25,6 +31,13 @@ class ResultsService:
 
     def completed_run(self, run_id: str) -> dict[str, Any]:
         """Return the run document, or 404 when unknown or not completed."""
+        key = (self._runs.namespace, "run", run_id)
+        run: dict[str, Any] = completed_pages.get_or_compute(
+            key, lambda: self._checked_run(run_id)
+        )
+        return run
+
+    def _checked_run(self, run_id: str) -> dict[str, Any]:
         run = self._runs.find(run_id)
         if run is None:
             raise NotFound(f"training run {run_id!r} not found")
@@ -42,6 +55,27 @@ class ResultsService:
         self, run_id: str, include_folds: bool, limit: int, skip: int
     ) -> dict[str, Any]:
         """One page of model results, ``limit`` combinations at a time."""
+        if limit > CACHED_PAGE_LIMIT:
+            return self._detailed(run_id, include_folds, limit, skip)
+        key = (self._runs.namespace, "detailed", run_id, include_folds, limit, skip)
+        page: dict[str, Any] = completed_pages.get_or_compute(
+            key, lambda: self._detailed(run_id, include_folds, limit, skip)
+        )
+        return page
+
+    def variable_statistics(self, run_id: str, limit: int, skip: int) -> dict[str, Any]:
+        """Per-combination mean, std (ddof 1), min and max of every variable."""
+        if limit > CACHED_PAGE_LIMIT:
+            return self._variable_statistics(run_id, limit, skip)
+        key = (self._runs.namespace, "statistics", run_id, limit, skip)
+        page: dict[str, Any] = completed_pages.get_or_compute(
+            key, lambda: self._variable_statistics(run_id, limit, skip)
+        )
+        return page
+
+    def _detailed(
+        self, run_id: str, include_folds: bool, limit: int, skip: int
+    ) -> dict[str, Any]:
         run = self.completed_run(run_id)
         results: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
@@ -69,8 +103,9 @@ class ResultsService:
             "failed_combinations": failed,
         }
 
-    def variable_statistics(self, run_id: str, limit: int, skip: int) -> dict[str, Any]:
-        """Per-combination mean, std (ddof 1), min and max of every variable."""
+    def _variable_statistics(
+        self, run_id: str, limit: int, skip: int
+    ) -> dict[str, Any]:
         self.completed_run(run_id)
         combinations = []
         for document in self._runs.iter_results(run_id, skip, limit, _STATS_PROJECTION):
