@@ -47,10 +47,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="status_lease",
         ),
     ],
-    "marketing_combinations": [
-        IndexModel(
-            [("run_id", ASCENDING), ("position", ASCENDING)], name="run_position"
-        ),
+    "marketing_transform_parameters": [
+        IndexModel([("transform_id", ASCENDING)], name="transform_id"),
     ],
     "marketing_models": [
         IndexModel(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
+from buildatom.api.marketing.views import blp as marketing_blueprint
 from buildatom.api.results.views import blp as results_blueprint
 from buildatom.api.scopes.views import blp as scopes_blueprint
 from buildatom.api.system.views import blp as system_blueprint
@@ -19,5 +20,6 @@ def register_blueprints(api: Api) -> None:
         scopes_blueprint,
         training_blueprint,
         results_blueprint,
+        marketing_blueprint,
     ):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)

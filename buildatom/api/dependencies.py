@@ -10,10 +10,18 @@ from flask import current_app
 
 from buildatom.config import Settings
 from buildatom.repositories.exports import ExportRepository
+from buildatom.repositories.marketing import MarketingRepository
 from buildatom.repositories.mongo import MongoStore
 from buildatom.repositories.scopes import ScopeRepository
 from buildatom.repositories.training_runs import TrainingRunRepository
 from buildatom.services.admission import TrainingSlots
+from buildatom.services.marketing_effects_service import MarketingEffectsService
+from buildatom.services.marketing_exports import MarketingExportService
+from buildatom.services.marketing_prepare import MarketingPrepareService
+from buildatom.services.marketing_results import MarketingResultsService
+from buildatom.services.marketing_runs import MarketingRuns
+from buildatom.services.marketing_training import MarketingTrainingService
+from buildatom.services.marketing_transform import MarketingTransformService
 from buildatom.services.result_exports import ResultExportService
 from buildatom.services.results import ResultsService
 from buildatom.services.scopes import ScopeService
@@ -77,4 +85,48 @@ def result_export_service() -> ResultExportService:
         ExportRepository(database),
         current.objects,
         current.settings.results_bucket,
+    )
+
+
+def marketing_runs() -> MarketingRuns:
+    """The marketing run chain in this app's MongoDB and results bucket."""
+    current = runtime()
+    return MarketingRuns(
+        MarketingRepository(current.mongo.database()),
+        current.objects,
+        current.settings.results_bucket,
+    )
+
+
+def marketing_prepare_service() -> MarketingPrepareService:
+    """Prepares a set's files for marketing mix modeling (endpoint 13)."""
+    return MarketingPrepareService(
+        scope_service(), marketing_runs(), runtime().settings.data_bucket
+    )
+
+
+def marketing_transform_service() -> MarketingTransformService:
+    """Transforms prepared data (endpoint 14)."""
+    return MarketingTransformService(marketing_runs())
+
+
+def marketing_training_service() -> MarketingTrainingService:
+    """Trains marketing mix models (endpoint 15)."""
+    return MarketingTrainingService(marketing_runs())
+
+
+def marketing_effects_service() -> MarketingEffectsService:
+    """Elasticities, contributions and ROI of trained models (endpoint 16)."""
+    return MarketingEffectsService(marketing_runs())
+
+
+def marketing_results_service() -> MarketingResultsService:
+    """Reads marketing models (endpoint 17)."""
+    return MarketingResultsService(marketing_runs())
+
+
+def marketing_export_service() -> MarketingExportService:
+    """Writes and serves marketing exports (endpoint 18)."""
+    return MarketingExportService(
+        marketing_runs(), ExportRepository(runtime().mongo.database())
     )

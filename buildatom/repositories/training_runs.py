@@ -110,15 +110,20 @@ class TrainingRunRepository:
         skip: int = 0,
         limit: int = 0,
         projection: Mapping[str, Any] | None = None,
+        batch_size: int = 500,
     ) -> Iterator[Document]:
-        """Yield a run's combination documents in request order."""
+        """Yield a run's combination documents in request order.
+
+        ``batch_size`` documents are held at a time (decoded, each a few tens
+        of KiB with its folds); readers of whole runs pass a smaller one.
+        """
         with mongo_errors():
             cursor = (
                 self._results.find({"run_id": run_id}, projection)
                 .sort([("position", ASCENDING)])
                 .skip(skip)
                 .limit(limit)
-                .batch_size(500)
+                .batch_size(batch_size)
             )
             yield from cursor
 

@@ -10,6 +10,7 @@ unusable fails alone; a store outage fails the whole run and removes it.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import time
 import uuid
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from buildatom.errors import AppError, InvalidInput, NotFound, RunLost
 from buildatom.modeling.cross_validation import ModelEvaluation, evaluate_many
@@ -34,6 +36,8 @@ from buildatom.services.scopes import Combination, ScopeService
 from buildatom.storage.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
 
 READ_WORKERS = 16
 FIT_CHUNK = 250
@@ -136,13 +140,15 @@ class TrainingService:
     ) -> _Outcome:
         # Each chunk's insert runs while the next chunk is read and fitted;
         # leaving the executor waits for it, so a failed run is cleaned up
-        # only once nothing more can land.
+        # only once nothing more can land. The lease is renewed per chunk.
         outcome = _Outcome()
         loading = closing(self._load_in_chunks(combinations, request))
         inserter = ThreadPoolExecutor(1, thread_name_prefix="insert")
         with inserter, loading as chunks:
             inserting: Future[None] | None = None
             for chunk in chunks:
+                if not self._runs.renew(run_id, self._lease):
+                    raise RunLost(f"run {run_id} expired while it was training")
                 documents = _fit_chunk(run_id, chunk, request)
                 if inserting is not None:
                     inserting.result()
@@ -308,17 +314,19 @@ def _fit_chunk(
     run_id: str, chunk: Sequence[_Loaded], request: TrainingRequest
 ) -> list[dict[str, Any]]:
     readable = [loaded for loaded in chunk if loaded.frame is not None]
-    designs = _designs(readable, request)
-    fitted: list[tuple[_Loaded, DesignMatrix]] = []
-    for loaded, design in zip(readable, designs, strict=True):
+    stacked = _Stacked.of(readable)
+    designs = _designs(stacked, request)
+    statistics = _chunk_statistics(stacked, [*request.x_variables, request.y_variable])
+    fitted: list[tuple[_Loaded, DesignMatrix, list[dict[str, Any]]]] = []
+    for loaded, design, stats in zip(readable, designs, statistics, strict=True):
         if isinstance(design, DataError):
             loaded.error = str(design)
         else:
-            fitted.append((loaded, design))
+            fitted.append((loaded, design, stats))
 
     evaluations = (
         evaluate_many(
-            [design for _, design in fitted],
+            [design for _, design, _ in fitted],
             request.specs,
             request.standardization,
             request.k_folds,
@@ -328,34 +336,49 @@ def _fit_chunk(
         else []
     )
     documents = {
-        loaded.position: _result_document(run_id, loaded, design, models, request)
-        for (loaded, design), models in zip(fitted, evaluations, strict=True)
+        loaded.position: _result_document(run_id, loaded, design, models, stats)
+        for (loaded, design, stats), models in zip(fitted, evaluations, strict=True)
     }
     for loaded in chunk:
         documents.setdefault(loaded.position, _failed_document(run_id, loaded))
     return [documents[position] for position in sorted(documents)]
 
 
+@dataclass(frozen=True)
+class _Stacked:
+    """The frames of a chunk's readable combinations, one under the other;
+    the rows of frame ``i`` are ``bounds[i]`` to ``bounds[i + 1]``."""
+
+    frames: list[pd.DataFrame]
+    frame: pd.DataFrame | None
+    bounds: list[int]
+
+    @classmethod
+    def of(cls, readable: Sequence[_Loaded]) -> _Stacked:
+        frames = [loaded.frame for loaded in readable if loaded.frame is not None]
+        bounds = np.cumsum([0, *(len(frame) for frame in frames)]).tolist()
+        stacked = pd.concat(frames, ignore_index=True) if frames else None
+        return cls(frames, stacked, bounds)
+
+
 def _designs(
-    readable: Sequence[_Loaded], request: TrainingRequest
+    stacked: _Stacked, request: TrainingRequest
 ) -> list[DesignMatrix | DataError]:
     """Design matrices of many combinations, built from one stacked frame."""
-    if not readable:
+    if stacked.frame is None:
         return []
-    frames = [loaded.frame for loaded in readable if loaded.frame is not None]
-    bounds = np.cumsum([0, *(len(frame) for frame in frames)])
-    groups = [range(bounds[i], bounds[i + 1]) for i in range(len(frames))]
-    stacked = pd.concat(frames, ignore_index=True)
+    bounds = stacked.bounds
+    groups = [range(bounds[i], bounds[i + 1]) for i in range(len(stacked.frames))]
     try:
         return build_design_matrices(
-            stacked,
+            stacked.frame,
             groups,
             request.x_variables,
             request.y_variable,
             min_rows=request.k_folds,
         )
     except DataError as error:
-        return [error] * len(frames)
+        return [error] * len(stacked.frames)
 
 
 def _base_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
@@ -385,18 +408,15 @@ def _result_document(
     loaded: _Loaded,
     design: DesignMatrix,
     models: Sequence[ModelEvaluation],
-    request: TrainingRequest,
+    statistics: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    assert loaded.frame is not None
     return {
         **_base_document(run_id, loaded),
         "status": "completed",
         "error": None,
         "n_rows": design.n_rows,
         "dropped_variables": design.dropped_variables,
-        "variable_statistics": _variable_statistics(
-            loaded.frame, [*request.x_variables, request.y_variable]
-        ),
+        "variable_statistics": statistics,
         "models": [_model_document(model) for model in models],
     }
 
@@ -430,32 +450,66 @@ def _model_document(model: ModelEvaluation) -> dict[str, Any]:
     }
 
 
+def _chunk_statistics(
+    stacked: _Stacked, names: Sequence[str]
+) -> list[list[dict[str, Any]]]:
+    """:func:`_variable_statistics` of every frame, read from the stacked frame.
+
+    A column that is a number column when stacked is one in every frame
+    (pandas stacks text or booleans with numbers as ``object``), so it is
+    converted once and cut per frame; any other column goes frame by frame.
+    """
+    per_frame: list[list[dict[str, Any]]] = [[] for _ in stacked.frames]
+    if stacked.frame is None:
+        return per_frame
+    for name in names:
+        column = stacked.frame[name]
+        if _is_number_column(column):
+            values = column.to_numpy(dtype=np.float64)
+            entries = [
+                _number_statistics(name, values[start:stop])
+                for start, stop in itertools.pairwise(stacked.bounds)
+            ]
+        else:
+            entries = [_variable_statistics(f, [name]) for f in stacked.frames]
+        for statistics, entry in zip(per_frame, entries, strict=True):
+            statistics.extend(entry)
+    return per_frame
+
+
 def _variable_statistics(
     frame: pd.DataFrame, names: Sequence[str]
 ) -> list[dict[str, Any]]:
     statistics = []
     for name in names:
         column = frame[name]
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(
-            column
-        ):
-            continue
-        values = column.to_numpy(dtype=np.float64)
-        values = values[np.isfinite(values)]
-        if values.size == 0:
-            continue
-        statistics.append(
-            {
-                "name": name,
-                "mean": finite(values.mean()),
-                "std": finite(values.std(ddof=1)) if values.size > 1 else None,
-                "min": finite(values.min()),
-                "max": finite(values.max()),
-                "sum": float(values.sum()),
-                "count": int(values.size),
-            }
-        )
+        if _is_number_column(column):
+            statistics += _number_statistics(name, column.to_numpy(dtype=np.float64))
     return statistics
+
+
+def _is_number_column(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not (
+        pd.api.types.is_bool_dtype(column)
+    )
+
+
+def _number_statistics(name: str, values: FloatArray) -> list[dict[str, Any]]:
+    """Mean, std (ddof 1), min, max, sum and count of the finite values."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return []
+    return [
+        {
+            "name": name,
+            "mean": finite(values.mean()),
+            "std": finite(values.std(ddof=1)) if values.size > 1 else None,
+            "min": finite(values.min()),
+            "max": finite(values.max()),
+            "sum": float(values.sum()),
+            "count": int(values.size),
+        }
+    ]
 
 
 def _best_model(document: dict[str, Any]) -> dict[str, Any] | None:
