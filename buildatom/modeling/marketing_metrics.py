@@ -7,12 +7,16 @@ Every function returns a plain float; a score that is undefined for the data
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from buildatom.modeling.marketing_models import FloatArray, MarketingModelError
+from buildatom.modeling.metrics import (
+    information_criteria,
+    mean_absolute_percentage_error,
+    r2,
+)
 
 
 def _pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -40,30 +44,21 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute percentage error as a fraction.
 
     ``mean(|y - y_hat| / |y|)`` over the rows with ``y != 0`` (0.123 is
-    12.3 %); ``nan`` when no such row exists.
+    12.3 %); ``nan`` when no such row exists. Same definition as endpoint 7's
+    :func:`~buildatom.modeling.metrics.mean_absolute_percentage_error`.
     """
     actual, fitted = _pair(y_true, y_pred)
-    kept = actual != 0.0
-    if not kept.any():
-        return math.nan
-    errors = np.abs(actual[kept] - fitted[kept]) / np.abs(actual[kept])
-    return _finite(float(errors.mean()))
+    return _finite(mean_absolute_percentage_error(actual, fitted))
 
 
 def r_squared(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Coefficient of determination, as scikit-learn's ``r2_score``.
 
     ``1 - sum((y - y_hat)^2) / sum((y - mean(y))^2)``; ``nan`` for fewer than
-    2 rows or a constant ``y`` (where ``r2_score`` substitutes 1 or 0).
+    2 rows or a constant ``y`` (see :func:`buildatom.modeling.metrics.r2`).
     """
     actual, fitted = _pair(y_true, y_pred)
-    if actual.size < 2:
-        return math.nan
-    deviation = actual - actual.mean()
-    total = float(deviation @ deviation)
-    if total == 0.0:
-        return math.nan
-    return _finite(1.0 - _residual_sum_of_squares(actual, fitted) / total)
+    return _finite(r2(actual, fitted))
 
 
 def adjusted_r_squared(y_true: ArrayLike, y_pred: ArrayLike, n_features: int) -> float:
@@ -90,7 +85,7 @@ def aic(y_true: ArrayLike, y_pred: ArrayLike, n_features: int) -> float:
     Akaike, H. (1974), "A new look at the statistical model identification",
     IEEE Transactions on Automatic Control 19(6), 716-723.
     """
-    return _information_criterion(y_true, y_pred, n_features, lambda n: 2.0)
+    return _criteria(y_true, y_pred, n_features)[0]
 
 
 def bic(y_true: ArrayLike, y_pred: ArrayLike, n_features: int) -> float:
@@ -104,22 +99,16 @@ def bic(y_true: ArrayLike, y_pred: ArrayLike, n_features: int) -> float:
     Schwarz, G. (1978), "Estimating the dimension of a model", Annals of
     Statistics 6(2), 461-464.
     """
-    return _information_criterion(y_true, y_pred, n_features, math.log)
+    return _criteria(y_true, y_pred, n_features)[1]
 
 
-def _information_criterion(
-    y_true: ArrayLike,
-    y_pred: ArrayLike,
-    n_features: int,
-    cost_per_parameter: Callable[[int], float],
-) -> float:
+def _criteria(
+    y_true: ArrayLike, y_pred: ArrayLike, n_features: int
+) -> tuple[float, float]:
     actual, fitted = _pair(y_true, y_pred)
-    rows = actual.size
     rss = _residual_sum_of_squares(actual, fitted)
-    if rows == 0 or rss <= 0.0:
-        return math.nan
-    parameters = n_features + 1
-    return _finite(rows * math.log(rss / rows) + parameters * cost_per_parameter(rows))
+    akaike, bayes = information_criteria(rss, actual.size, n_features + 1)
+    return _finite(akaike), _finite(bayes)
 
 
 def nrmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
