@@ -394,3 +394,25 @@ def test_list_exports_bad_limit_answers_422(client: FlaskClient, limit: str) -> 
 
     assert response.status_code == 422
     assert "limit" in response.get_json()["errors"]["query"]
+
+
+def test_export_escapes_formula_cells(demo: Any, client: FlaskClient) -> None:
+    scope = demo.database.scopes.find_one({"_id": "scope_123"})
+    combinations = [
+        {**c, "channel": "=HYPERLINK(\"http://x\")", "brand": "+cmd", "ppg": "-1+1"}
+        for c in scope["combinations"]
+        if c["set_name"] == "Scope_1"
+    ][:3]
+    demo.database.scopes.insert_one({"_id": "formulas", "combinations": combinations})
+    body = {**BODY, "scope_id": "formulas", "x_variables": ["Price", "Promo"]}
+    run_id = client.post("/api/v1/train-models", json=body).get_json()["summary"][
+        "run_id"
+    ]
+
+    response = client.get(f"/api/v1/model-results/export/{run_id}")
+
+    rows = read_csv_rows(response.get_data(as_text=True))
+    assert rows[0]["channel"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["brand"] == "'+cmd"
+    assert rows[0]["ppg"] == "'-1+1"
+    assert float(rows[0]["coef_Price"]) < 0
