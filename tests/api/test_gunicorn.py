@@ -48,7 +48,10 @@ class Gunicorn:
         self.log = open(tmp / "gunicorn.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(gunicorn), "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.wait_healthy()
 
@@ -84,8 +87,11 @@ def served(
     load_demo_scopes(stores.database, stores.s3, stores.data_bucket)
     scope = stores.database.scopes.find_one({"_id": "scope_123"})
     copies = [
-        {**combination, "combination_id": f"{combination['combination_id']}_{i}",
-         "set_name": "Big"}
+        {
+            **combination,
+            "combination_id": f"{combination['combination_id']}_{i}",
+            "set_name": "Big",
+        }
         for i in range(250)
         for combination in scope["combinations"][:12]
     ]
@@ -117,7 +123,8 @@ def test_worker_killed_mid_training_never_leaves_completed_run(
         try:
             outcome["response"] = requests.post(
                 f"{server.url}/api/v1/train-models",
-                json=body("Big", ["Price", "Promo"]), timeout=60,
+                json=body("Big", ["Price", "Promo"]),
+                timeout=60,
             )
         except requests.RequestException as error:
             outcome["error"] = error
@@ -155,14 +162,17 @@ def test_concurrent_trainings_complete_alone_or_get_429(
 ) -> None:
     stores, server = served
     variable_sets = [
-        ["Price"], ["Price", "Promo"], ["Price", "Distribution"],
+        ["Price"],
+        ["Price", "Promo"],
+        ["Price", "Distribution"],
         ["Price", "Promo", "Distribution"],
     ] * 2
 
     def train(x_variables: list[str]) -> requests.Response:
         return requests.post(
             f"{server.url}/api/v1/train-models",
-            json=body("Scope_1", x_variables), timeout=60,
+            json=body("Scope_1", x_variables),
+            timeout=60,
         )
 
     with ThreadPoolExecutor(8) as pool:

@@ -399,7 +399,7 @@ def test_list_exports_bad_limit_answers_422(client: FlaskClient, limit: str) -> 
 def test_export_escapes_formula_cells(demo: Any, client: FlaskClient) -> None:
     scope = demo.database.scopes.find_one({"_id": "scope_123"})
     combinations = [
-        {**c, "channel": "=HYPERLINK(\"http://x\")", "brand": "+cmd", "ppg": "-1+1"}
+        {**c, "channel": '=HYPERLINK("http://x")', "brand": "+cmd", "ppg": "-1+1"}
         for c in scope["combinations"]
         if c["set_name"] == "Scope_1"
     ][:3]
@@ -412,7 +412,7 @@ def test_export_escapes_formula_cells(demo: Any, client: FlaskClient) -> None:
     response = client.get(f"/api/v1/model-results/export/{run_id}")
 
     rows = read_csv_rows(response.get_data(as_text=True))
-    assert rows[0]["channel"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["channel"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["brand"] == "'+cmd"
     assert rows[0]["ppg"] == "'-1+1"
     assert float(rows[0]["coef_Price"]) < 0

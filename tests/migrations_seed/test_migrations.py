@@ -11,9 +11,7 @@ from migrations_seed.migrations import INDEXES, ensure_indexes
 
 
 def index_names(stores: Any) -> dict[str, set[str]]:
-    return {
-        name: set(stores.database[name].index_information()) for name in INDEXES
-    }
+    return {name: set(stores.database[name].index_information()) for name in INDEXES}
 
 
 def test_ensure_indexes_twice_changes_nothing(stores: Any) -> None:
