@@ -13,13 +13,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
 from pymongo.database import Database
 
 from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
 
 Document = dict[str, Any]
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+
+
+def result_id(run_id: str, position: int) -> str:
+    """The ``_id`` of a run's result document for one combination."""
+    return f"{run_id}:{position:07d}"
 
 
 class TrainingRunRepository:
@@ -101,31 +105,28 @@ class TrainingRunRepository:
 
     @translates_mongo_errors
     def count_results(self, run_id: str) -> int:
-        """How many combination documents a run holds."""
+        """How many combination documents a run holds (a scan on FerretDB)."""
         return int(self._results.count_documents({"run_id": run_id}))
 
     def iter_results(
         self,
         run_id: str,
-        skip: int = 0,
-        limit: int = 0,
+        positions: range,
         projection: Mapping[str, Any] | None = None,
-        batch_size: int = 500,
     ) -> Iterator[Document]:
-        """Yield a run's combination documents in request order.
+        """Yield a run's combination documents at ``positions``, in order.
 
-        ``batch_size`` documents are held at a time (decoded, each a few tens
-        of KiB with its folds); readers of whole runs pass a smaller one.
+        Each is read by its ``_id``, the one look-up FerretDB answers without
+        decoding the whole collection, so a page costs the same however many
+        runs are stored.
         """
-        with mongo_errors():
-            cursor = (
-                self._results.find({"run_id": run_id}, projection)
-                .sort([("position", ASCENDING)])
-                .skip(skip)
-                .limit(limit)
-                .batch_size(batch_size)
-            )
-            yield from cursor
+        for position in positions:
+            with mongo_errors():
+                document = self._results.find_one(
+                    {"_id": result_id(run_id, position)}, projection
+                )
+            if document is not None:
+                yield document
 
     @translates_mongo_errors
     def expire_stale_runs(self, now: datetime | None = None) -> list[str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -21,6 +19,7 @@ import pandas as pd
 
 from buildatom.errors import AppError, NotFound
 from buildatom.repositories.marketing import COMPLETED, MarketingRepository
+from buildatom.services.stale_runs import stale_run_sweeps
 from buildatom.storage.object_store import ObjectStore
 from buildatom.storage.parquet_objects import write_parquet
 
@@ -37,9 +36,6 @@ _KIND_NAMES = {
     TRAINING: "a training_id (from POST /api/v1/marketing/train-models)",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-SWEEP_SECONDS = 60.0
-_sweep_lock = threading.Lock()
-_last_sweep: float | None = None
 
 
 class MarketingRuns:
@@ -72,7 +68,7 @@ class MarketingRuns:
     def start(self, run_id: str, kind: str, document: dict[str, Any]) -> None:
         """Record the run as ``running``; first, at most once a minute per
         process, fail the runs whose worker died."""
-        if _sweep_due():
+        if stale_run_sweeps.due():
             for stale in self.repository.expire_stale_runs():
                 logger.warning("marketing run %s expired while running", stale)
         self.repository.start({**document, "run_id": run_id, "kind": kind}, RUN_LEASE)
@@ -134,16 +130,6 @@ class MarketingRuns:
                     cleanup_error.message,
                 )
         logger.warning("marketing run %s failed: %s", run_id, reason)
-
-
-def _sweep_due() -> bool:
-    global _last_sweep
-    now = time.monotonic()
-    with _sweep_lock:
-        if _last_sweep is not None and now - _last_sweep < SWEEP_SECONDS:
-            return False
-        _last_sweep = now
-    return True
 
 
 def object_name(position: int, combination_id: str) -> str:

@@ -33,7 +33,6 @@ SPOOL_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
 # Result documents decoded at a time while writing: memory stays flat however
 # large the run (500 at a time held about 20 MiB).
-EXPORT_BATCH = 100
 METRIC_COLUMNS = (
     "mape_test",
     "r2_test",
@@ -153,7 +152,7 @@ class ResultExportService:
         identifier_names = run.get("identifier_names", [])
         coefficient_names = run.get("coefficient_names", [])
         documents = self._runs.iter_results(
-            run["run_id"], 0, 0, _EXPORT_PROJECTION, batch_size=EXPORT_BATCH
+            run["run_id"], range(run["total_combinations"]), _EXPORT_PROJECTION
         )
         for document in documents:
             for model in document["models"]:

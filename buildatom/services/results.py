@@ -79,7 +79,8 @@ class ResultsService:
         run = self.completed_run(run_id)
         results: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
-        documents = self._runs.iter_results(run_id, skip, limit, _MODEL_PROJECTION)
+        positions = _page(run, limit, skip)
+        documents = self._runs.iter_results(run_id, positions, _MODEL_PROJECTION)
         for document in documents:
             if document["status"] != "completed":
                 failed.append(
@@ -95,7 +96,7 @@ class ResultsService:
         return {
             "run_id": run_id,
             "total_models": run["total_models_saved"],
-            "total_combinations": self._runs.count_results(run_id),
+            "total_combinations": run["total_combinations"],
             "limit": limit,
             "skip": skip,
             "variable_averages": _as_map(run.get("variable_averages", [])),
@@ -106,9 +107,10 @@ class ResultsService:
     def _variable_statistics(
         self, run_id: str, limit: int, skip: int
     ) -> dict[str, Any]:
-        self.completed_run(run_id)
+        run = self.completed_run(run_id)
         combinations = []
-        for document in self._runs.iter_results(run_id, skip, limit, _STATS_PROJECTION):
+        positions = _page(run, limit, skip)
+        for document in self._runs.iter_results(run_id, positions, _STATS_PROJECTION):
             statistics = {
                 stat["name"]: {key: stat[key] for key in ("mean", "std", "min", "max")}
                 for stat in document["variable_statistics"]
@@ -126,7 +128,7 @@ class ResultsService:
             )
         return {
             "run_id": run_id,
-            "total_combinations": self._runs.count_results(run_id),
+            "total_combinations": run["total_combinations"],
             "limit": limit,
             "skip": skip,
             "combinations": combinations,
@@ -148,6 +150,11 @@ def _model_row(
     if include_folds:
         row["folds"] = model["folds"]
     return row
+
+
+def _page(run: dict[str, Any], limit: int, skip: int) -> range:
+    """Positions of one page of a run's combinations."""
+    return range(skip, min(skip + limit, run["total_combinations"]))
 
 
 def _as_map(pairs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -30,9 +30,10 @@ from buildatom.modeling.cross_validation import ModelEvaluation, evaluate_many
 from buildatom.modeling.design import DataError, DesignMatrix, build_design_matrices
 from buildatom.modeling.regression import ModelSpec
 from buildatom.modeling.scaling import Standardization
-from buildatom.repositories.training_runs import TrainingRunRepository
+from buildatom.repositories.training_runs import TrainingRunRepository, result_id
 from buildatom.services.numbers import finite, pairs
 from buildatom.services.scopes import Combination, ScopeService
+from buildatom.services.stale_runs import stale_run_sweeps
 from buildatom.storage.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ class TrainingService:
         _check_columns(scope_set.columns, request)
 
         run_id = str(uuid.uuid4())
-        self._runs.expire_stale_runs()
+        if stale_run_sweeps.due():
+            self._runs.expire_stale_runs()
         self._runs.start(
             _run_document(run_id, scope_set.scope.scope_id, request), self._lease
         )
@@ -270,6 +272,7 @@ class _Outcome:
             "identifier_names": list(self.identifier_names),
             "variable_averages": averages,
             "total_models_saved": self.models_saved,
+            "total_combinations": len(self.responses),
         }
 
 
@@ -385,6 +388,7 @@ def _base_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
     combination = loaded.combination
     return {
         "run_id": run_id,
+        "_id": result_id(run_id, loaded.position),
         "position": loaded.position,
         "combination_id": combination.combination_id,
         "identifiers": combination.identifiers,
