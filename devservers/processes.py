@@ -102,6 +102,13 @@ class LocalServer:
             process.kill()
             process.wait(timeout)
 
+    def kill(self) -> None:
+        """End the process at once (SIGKILL), as a crash would."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
     def pause(self) -> None:
         """Freeze the process (SIGSTOP): connections hang instead of failing."""
         if self._process is not None:

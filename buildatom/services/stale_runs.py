@@ -30,5 +30,10 @@ class SweepSchedule:
             self._last = now
         return True
 
+    def reset(self) -> None:
+        """Make the next :meth:`due` say yes."""
+        with self._lock:
+            self._last = None
+
 
 stale_run_sweeps = SweepSchedule()

@@ -14,7 +14,7 @@ from buildatom.app import create_app
 from migrations_seed.seed import load_demo_scopes
 from tests.conftest import Servers, Stores, drop_stores, make_stores
 
-MANY = 400
+MANY = 1200
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_mongodb_lost_mid_training_answers_503_and_no_completed_run(
         "y_variable": "Volume",
         "price_column": "Price",
     }
-    stopper = threading.Timer(0.4, stores.servers.mongo.stop)
+    stopper = threading.Timer(0.4, stores.servers.mongo.kill)
 
     stopper.start()
     response, elapsed = timed(client, "POST", "/api/v1/train-models", json=body)

@@ -14,13 +14,13 @@ from buildatom.api.dependencies import runtime, scope_service
 from buildatom.errors import StoreUnavailable
 from buildatom.modeling.marketing_models import MarketingModelType
 from buildatom.repositories.marketing import MarketingRepository
-from buildatom.services import marketing_runs
 from buildatom.services.marketing_prepare import MarketingPrepareService, PrepareRequest
 from buildatom.services.marketing_runs import MarketingRuns
 from buildatom.services.marketing_training import (
     MarketingTrainingRequest,
     MarketingTrainingService,
 )
+from buildatom.services.stale_runs import stale_run_sweeps
 from tests.api.test_marketing_chain import (
     API,
     list_keys,
@@ -164,10 +164,8 @@ def test_failed_prepare_removes_its_parquet(
     assert "failed" in response.get_json()["message"]
 
 
-def test_running_run_is_invisible_then_expires(
-    demo: Any, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(marketing_runs, "_last_sweep", None)
+def test_running_run_is_invisible_then_expires(demo: Any, client: FlaskClient) -> None:
+    stale_run_sweeps.reset()
     repository = MarketingRepository(demo.database)
     run_id = str(uuid.uuid4())
     repository.start({"run_id": run_id, "kind": "training"}, timedelta(seconds=-1))
