@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import ASCENDING
 from pymongo.database import Database
 
 from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
@@ -127,6 +128,25 @@ class TrainingRunRepository:
                 )
             if document is not None:
                 yield document
+
+    def scan_results(
+        self,
+        run_id: str,
+        projection: Mapping[str, Any] | None = None,
+        batch_size: int = 100,
+    ) -> Iterator[Document]:
+        """Yield all of a run's combination documents in position order.
+
+        One query for the whole run (an export): cheaper than a look-up per
+        document even where the server scans, as FerretDB does.
+        """
+        with mongo_errors():
+            cursor = (
+                self._results.find({"run_id": run_id}, projection)
+                .sort([("position", ASCENDING)])
+                .batch_size(batch_size)
+            )
+            yield from cursor
 
     @translates_mongo_errors
     def expire_stale_runs(self, now: datetime | None = None) -> list[str]:

@@ -151,9 +151,7 @@ class ResultExportService:
         rows = 0
         identifier_names = run.get("identifier_names", [])
         coefficient_names = run.get("coefficient_names", [])
-        documents = self._runs.iter_results(
-            run["run_id"], range(run["total_combinations"]), _EXPORT_PROJECTION
-        )
+        documents = self._runs.scan_results(run["run_id"], _EXPORT_PROJECTION)
         for document in documents:
             for model in document["models"]:
                 for row in _model_rows(
