@@ -222,7 +222,8 @@ def start_api(env: BenchEnvironment, settings: Mapping[str, str] | None = None) 
     except BaseException:
         stop_api(env)
         raise
-    logger.info("gunicorn serving on %s (worker %d)", env.base_url, env.worker_pid())
+    workers = child_pids(env.gunicorn.pid)
+    logger.info("gunicorn serving on %s (workers %s)", env.base_url, workers)
 
 
 def stop_api(env: BenchEnvironment) -> None:
