@@ -32,6 +32,7 @@ from benchmarks.harness import (
     check_response,
 )
 from benchmarks.resources import ThreadCpuSampler, cpu_usage, peak_growth
+from migrations_seed.demo_sales import REGULAR_PRICE_BY_PPG
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ TARGET_SPEEDUP = 10.0
 TARGET_SECONDS = 5.0
 TARGET_RSS_MIB = 300.0
 _PPGS = ("small", "medium", "large", "bulk")
-_PRICE_RANGE = {
-    "small": (2.0, 3.5),
-    "medium": (3.0, 4.5),
-    "large": (4.0, 6.5),
-    "bulk": (8.0, 12.0),
-}
 
 
 @dataclass(frozen=True)
@@ -102,7 +97,7 @@ def sales_csv(combination: BenchCombination, rng: np.random.Generator) -> bytes:
     """Weekly sales of one combination: volume linear in price, distribution,
     promotion and a yearly season, plus Gaussian noise (as the demo data)."""
     base = rng.uniform(4_000.0, 16_000.0)
-    regular_price = rng.uniform(*_PRICE_RANGE[combination.ppg])
+    regular_price = rng.uniform(*REGULAR_PRICE_BY_PPG[combination.ppg])
     mean_distribution = rng.uniform(0.55, 0.85)
     price_effect = rng.uniform(-2.2, -1.2) * base / regular_price
     distribution_effect = base * rng.uniform(0.4, 0.8)

@@ -22,7 +22,7 @@ SALES_FIRST_WEEK = "2022-01-03"
 DECIMALS = 4
 FLOAT_FORMAT = f"%.{DECIMALS}f"
 
-_REGULAR_PRICE_BY_PPG = {
+REGULAR_PRICE_BY_PPG = {
     "small": (2.0, 3.5),
     "medium": (3.0, 4.5),
     "large": (4.0, 6.5),
@@ -127,7 +127,7 @@ def _draw_parameters(
     combo: SalesCombination, rng: np.random.Generator
 ) -> SalesParameters:
     base_volume = rng.uniform(4_000.0, 16_000.0)
-    regular_price = rng.uniform(*_REGULAR_PRICE_BY_PPG[combo.ppg])
+    regular_price = rng.uniform(*REGULAR_PRICE_BY_PPG[combo.ppg])
     mean_distribution = rng.uniform(0.55, 0.85)
     elasticity_at_regular_price = rng.uniform(-2.2, -1.2)
 

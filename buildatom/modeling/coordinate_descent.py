@@ -1,10 +1,11 @@
 """Exact solver for batches of small l1-penalised, box-constrained quadratics.
 
-Each problem is ``minimise ½·wᵀHw − cᵀw + λ₁‖w‖₁ subject to lower ≤ w ≤ upper``
-with ``H`` symmetric positive semi-definite. Cyclic coordinate descent runs on
-all problems at once; as soon as the pattern of zero, bound and free
-coefficients settles, the free coefficients are solved for exactly and the
-result is kept if it meets the Karush-Kuhn-Tucker (KKT) optimality conditions.
+Each problem is ``minimise ½·wᵀHw − cᵀw + λ₁‖w‖₁`` subject to
+``lower ≤ w ≤ upper``, with ``H`` symmetric positive semi-definite.
+Cyclic coordinate descent runs on all problems at once; as soon as the
+pattern of zero, bound and free coefficients settles, the free coefficients
+are solved for exactly and the result is kept if it meets the
+Karush-Kuhn-Tucker (KKT) optimality conditions.
 """
 
 from __future__ import annotations
