@@ -1,6 +1,7 @@
 """Training runs (endpoint 7): read a set's files, fit every model, store the run.
 
-Files are read concurrently with a bounded pool; the models of many
+Files are read concurrently with a bounded pool and parsed a chunk at a time
+(:mod:`buildatom.services.combination_frames`); the models of many
 combinations are fitted together by :func:`buildatom.modeling.cross_validation.
 evaluate_many`; results are inserted in bulk while the run is ``running`` and
 become readable when it flips to ``completed``. A combination whose data is
@@ -9,7 +10,6 @@ unusable fails alone; a store outage fails the whole run and removes it.
 
 from __future__ import annotations
 
-import io
 import itertools
 import logging
 import time
@@ -21,24 +21,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
-
 from buildatom.errors import AppError, InvalidInput, NotFound, RunLost
 from buildatom.modeling.cross_validation import ModelEvaluation, evaluate_many
-from buildatom.modeling.design import DataError, DesignMatrix, build_design_matrices
+from buildatom.modeling.design import (
+    DataError,
+    DesignMatrix,
+    build_design_matrices,
+)
 from buildatom.modeling.regression import ModelSpec
 from buildatom.modeling.scaling import Standardization
 from buildatom.repositories.training_runs import TrainingRunRepository, result_id
+from buildatom.services.combination_frames import (
+    ParsedFiles,
+    StackedFrames,
+    parse_csv_files,
+    stacked_statistics,
+)
 from buildatom.services.numbers import finite, pairs
 from buildatom.services.scopes import Combination, ScopeService
 from buildatom.services.stale_runs import stale_run_sweeps
 from buildatom.storage.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
-
-FloatArray = NDArray[np.float64]
 
 READ_WORKERS = 16
 FIT_CHUNK = 250
@@ -62,12 +66,31 @@ class TrainingRequest:
 
 @dataclass
 class _Loaded:
-    """One combination's rows, or why they could not be used."""
+    """One combination's file, or why it could not be used."""
 
     position: int
     combination: Combination
-    frame: pd.DataFrame | None = None
+    data: bytes | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk's combinations; ``parsed`` indexes those with ``data``."""
+
+    loaded: list[_Loaded]
+    with_data: list[_Loaded]
+    parsed: ParsedFiles
+
+
+def _parse_chunk(reads: Sequence[Future[_Loaded]], names: list[str]) -> _Chunk:
+    loaded = [read.result() for read in reads]
+    with_data = [item for item in loaded if item.data is not None]
+    parsed = parse_csv_files([item.data or b"" for item in with_data], names)
+    for index, error in parsed.errors.items():
+        item = with_data[index]
+        item.error = f"file {item.combination.file_key!r} {error}"
+    return _Chunk(loaded, with_data, parsed)
 
 
 class TrainingService:
@@ -162,9 +185,10 @@ class TrainingService:
 
     def _load_in_chunks(
         self, combinations: Sequence[Combination], request: TrainingRequest
-    ) -> Generator[list[_Loaded], None, None]:
-        """Chunks of loaded files; the next chunk is read while one is used."""
-        needed = {*request.x_variables, request.y_variable}
+    ) -> Generator[_Chunk, None, None]:
+        """Chunks of read and parsed files; the next chunk is read and parsed
+        while one is used."""
+        names = [*request.x_variables, request.y_variable]
         numbered = list(enumerate(combinations))
         size = self._chunk_size
         chunks = [
@@ -172,41 +196,34 @@ class TrainingService:
         ]
         if not chunks:
             return
-        pool = ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read")
+        readers = ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="read")
+        parser = ThreadPoolExecutor(1, thread_name_prefix="parse")
 
-        def submit(chunk: list[tuple[int, Combination]]) -> list[Future[_Loaded]]:
-            return [pool.submit(self._load, *item, needed) for item in chunk]
+        def submit(chunk: list[tuple[int, Combination]]) -> Future[_Chunk]:
+            reads = [readers.submit(self._load, *item) for item in chunk]
+            return parser.submit(_parse_chunk, reads, names)
 
         try:
             pending = submit(chunks[0])
-            for chunk in [*chunks[1:], []]:
+            for chunk in chunks[1:]:
                 current, pending = pending, submit(chunk)
-                yield [read.result() for read in current]
+                yield current.result()
+            yield pending.result()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            readers.shutdown(wait=True, cancel_futures=True)
+            parser.shutdown(wait=True, cancel_futures=True)
 
-    def _load(
-        self, position: int, combination: Combination, needed: set[str]
-    ) -> _Loaded:
+    def _load(self, position: int, combination: Combination) -> _Loaded:
         loaded = _Loaded(position, combination)
         if not combination.file_key:
             loaded.error = "combination has no file_key"
             return loaded
         try:
-            data = self._objects.read_bytes(self._data_bucket, combination.file_key)
+            loaded.data = self._objects.read_bytes(
+                self._data_bucket, combination.file_key
+            )
         except NotFound:
             loaded.error = f"file {combination.file_key!r} not found in the data bucket"
-            return loaded
-        try:
-            frame = pd.read_csv(io.BytesIO(data), usecols=lambda c: c in needed)
-        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-            loaded.error = f"file {combination.file_key!r} is not readable CSV: {error}"
-            return loaded
-        missing = sorted(needed - set(frame.columns))
-        if missing:
-            loaded.error = f"file {combination.file_key!r} lacks columns {missing}"
-        else:
-            loaded.frame = frame
         return loaded
 
     def _abandon(self, run_id: str, error: BaseException) -> None:
@@ -314,14 +331,21 @@ def _run_document(
 
 
 def _fit_chunk(
-    run_id: str, chunk: Sequence[_Loaded], request: TrainingRequest
+    run_id: str, chunk: _Chunk, request: TrainingRequest
 ) -> list[dict[str, Any]]:
-    readable = [loaded for loaded in chunk if loaded.frame is not None]
-    stacked = _Stacked.of(readable)
-    designs = _designs(stacked, request)
-    statistics = _chunk_statistics(stacked, [*request.x_variables, request.y_variable])
+    names = [*request.x_variables, request.y_variable]
+    prepared = [
+        prepared
+        for stack in chunk.parsed.stacks
+        for prepared in zip(
+            [chunk.with_data[index] for index in stack.files],
+            _designs(stack.frames, request),
+            stacked_statistics(stack.frames, names),
+            strict=True,
+        )
+    ]
     fitted: list[tuple[_Loaded, DesignMatrix, list[dict[str, Any]]]] = []
-    for loaded, design, stats in zip(readable, designs, statistics, strict=True):
+    for loaded, design, stats in prepared:
         if isinstance(design, DataError):
             loaded.error = str(design)
         else:
@@ -342,36 +366,16 @@ def _fit_chunk(
         loaded.position: _result_document(run_id, loaded, design, models, stats)
         for (loaded, design, stats), models in zip(fitted, evaluations, strict=True)
     }
-    for loaded in chunk:
+    for loaded in chunk.loaded:
         documents.setdefault(loaded.position, _failed_document(run_id, loaded))
     return [documents[position] for position in sorted(documents)]
 
 
-@dataclass(frozen=True)
-class _Stacked:
-    """The frames of a chunk's readable combinations, one under the other;
-    the rows of frame ``i`` are ``bounds[i]`` to ``bounds[i + 1]``."""
-
-    frames: list[pd.DataFrame]
-    frame: pd.DataFrame | None
-    bounds: list[int]
-
-    @classmethod
-    def of(cls, readable: Sequence[_Loaded]) -> _Stacked:
-        frames = [loaded.frame for loaded in readable if loaded.frame is not None]
-        bounds = np.cumsum([0, *(len(frame) for frame in frames)]).tolist()
-        stacked = pd.concat(frames, ignore_index=True) if frames else None
-        return cls(frames, stacked, bounds)
-
-
 def _designs(
-    stacked: _Stacked, request: TrainingRequest
+    stacked: StackedFrames, request: TrainingRequest
 ) -> list[DesignMatrix | DataError]:
     """Design matrices of many combinations, built from one stacked frame."""
-    if stacked.frame is None:
-        return []
-    bounds = stacked.bounds
-    groups = [range(bounds[i], bounds[i + 1]) for i in range(len(stacked.frames))]
+    groups = [range(start, stop) for start, stop in itertools.pairwise(stacked.bounds)]
     try:
         return build_design_matrices(
             stacked.frame,
@@ -381,7 +385,7 @@ def _designs(
             min_rows=request.k_folds,
         )
     except DataError as error:
-        return [error] * len(stacked.frames)
+        return [error] * len(stacked)
 
 
 def _base_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
@@ -452,68 +456,6 @@ def _model_document(model: ModelEvaluation) -> dict[str, Any]:
             for fold in model.folds
         ],
     }
-
-
-def _chunk_statistics(
-    stacked: _Stacked, names: Sequence[str]
-) -> list[list[dict[str, Any]]]:
-    """:func:`_variable_statistics` of every frame, read from the stacked frame.
-
-    A column that is a number column when stacked is one in every frame
-    (pandas stacks text or booleans with numbers as ``object``), so it is
-    converted once and cut per frame; any other column goes frame by frame.
-    """
-    per_frame: list[list[dict[str, Any]]] = [[] for _ in stacked.frames]
-    if stacked.frame is None:
-        return per_frame
-    for name in names:
-        column = stacked.frame[name]
-        if _is_number_column(column):
-            values = column.to_numpy(dtype=np.float64)
-            entries = [
-                _number_statistics(name, values[start:stop])
-                for start, stop in itertools.pairwise(stacked.bounds)
-            ]
-        else:
-            entries = [_variable_statistics(f, [name]) for f in stacked.frames]
-        for statistics, entry in zip(per_frame, entries, strict=True):
-            statistics.extend(entry)
-    return per_frame
-
-
-def _variable_statistics(
-    frame: pd.DataFrame, names: Sequence[str]
-) -> list[dict[str, Any]]:
-    statistics = []
-    for name in names:
-        column = frame[name]
-        if _is_number_column(column):
-            statistics += _number_statistics(name, column.to_numpy(dtype=np.float64))
-    return statistics
-
-
-def _is_number_column(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column) and not (
-        pd.api.types.is_bool_dtype(column)
-    )
-
-
-def _number_statistics(name: str, values: FloatArray) -> list[dict[str, Any]]:
-    """Mean, std (ddof 1), min, max, sum and count of the finite values."""
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return []
-    return [
-        {
-            "name": name,
-            "mean": finite(values.mean()),
-            "std": finite(values.std(ddof=1)) if values.size > 1 else None,
-            "min": finite(values.min()),
-            "max": finite(values.max()),
-            "sum": float(values.sum()),
-            "count": int(values.size),
-        }
-    ]
 
 
 def _best_model(document: dict[str, Any]) -> dict[str, Any] | None:

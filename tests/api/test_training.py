@@ -191,6 +191,43 @@ def test_failed_combination_fails_alone(demo: Any, client: FlaskClient) -> None:
     assert "walmart_heinz_small" not in body["summary"]["best_model_by_mape"]
 
 
+def test_odd_file_does_not_change_how_other_files_are_modelled(
+    demo: Any, client: FlaskClient
+) -> None:
+    # One file's Promo column holds a word, another file has no rows; files
+    # are parsed and stacked a chunk at a time, and neither may turn Promo
+    # into a text column for the combinations parsed beside them.
+    key = "sales/walmart_heinz_small.csv"
+    body = demo.s3.get_object(Bucket=demo.data_bucket, Key=key)["Body"].read()
+    header, rows = body.split(b"\n", 1)
+    odd = header + b"\n" + rows.replace(b",1,", b",yes,", 1)
+    assert odd != body
+    demo.s3.put_object(Bucket=demo.data_bucket, Key=key, Body=odd)
+    demo.s3.put_object(
+        Bucket=demo.data_bucket,
+        Key="sales/walmart_heinz_large.csv",
+        Body=header + b"\n",
+    )
+
+    result = train(client, x_variables=NUMERIC, models_to_run=["linear"]).get_json()
+
+    results = {r["combination_id"]: r for r in result["combination_results"]}
+    assert "0 complete rows" in results["walmart_heinz_large"]["error"]
+    odd_model = results["walmart_heinz_small"]["model_results"][0]
+    assert "Promo" not in odd_model["coefficients"]
+    assert any(name.startswith("Promo") for name in odd_model["coefficients"])
+    for combination_id, combination in results.items():
+        if combination_id.startswith("walmart_heinz"):
+            continue
+        (model,) = combination["model_results"]
+        assert set(model["coefficients"]) == set(NUMERIC)
+        frame = combination_frame(demo, combination_id)
+        expected = reference_scores(frame, "linear", "minmax")
+        assert model["coefficients"] == pytest.approx(
+            expected["coefficients"], rel=1e-6
+        )
+
+
 def test_train_models_stores_completed_run(demo: Any, client: FlaskClient) -> None:
     body = train(client, models_to_run=["ridge"]).get_json()
     run_id = body["summary"]["run_id"]
