@@ -18,6 +18,7 @@ from buildatom.errors import StoreUnavailable
 from buildatom.log_config import configure_logging, init_request_ids
 from buildatom.repositories.mongo import MongoStore
 from buildatom.services.admission import TrainingSlots
+from buildatom.services.page_cache import PageCache
 from buildatom.storage.object_store import ObjectStore
 from migrations_seed.migrations import ensure_indexes
 
@@ -81,7 +82,12 @@ def _build_runtime(settings: Settings) -> Runtime:
         max_attempts=settings.s3_max_attempts,
     )
     slots = TrainingSlots(settings.max_concurrent_trainings, settings.training_slot_dir)
-    return Runtime(settings=settings, mongo=mongo, objects=objects, slots=slots)
+    scope_cache = (
+        PageCache(ttl_seconds=settings.scope_cache_seconds)
+        if settings.scope_cache_seconds > 0
+        else None
+    )
+    return Runtime(settings, mongo, objects, slots, scope_cache)
 
 
 def _prepare_stores(runtime: Runtime) -> None:

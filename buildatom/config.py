@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONCURRENT_TRAININGS": 0,
     "TRAINING_SLOT_DIR": "",
     "RUN_LEASE_SECONDS": 600.0,
+    "SCOPE_CACHE_SECONDS": 2.0,
 }
 
 
@@ -57,6 +58,7 @@ class Settings:
     max_concurrent_trainings: int
     training_slot_dir: str
     run_lease_seconds: float
+    scope_cache_seconds: float
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Settings:

@@ -22,6 +22,7 @@ from buildatom.services.marketing_results import MarketingResultsService
 from buildatom.services.marketing_runs import MarketingRuns
 from buildatom.services.marketing_training import MarketingTrainingService
 from buildatom.services.marketing_transform import MarketingTransformService
+from buildatom.services.page_cache import PageCache
 from buildatom.services.result_exports import ResultExportService
 from buildatom.services.results import ResultsService
 from buildatom.services.scopes import ScopeService
@@ -39,6 +40,7 @@ class Runtime:
     mongo: MongoStore
     objects: ObjectStore
     slots: TrainingSlots
+    scope_cache: PageCache | None = None
 
 
 def runtime() -> Runtime:
@@ -47,11 +49,20 @@ def runtime() -> Runtime:
     return value
 
 
-def scope_service() -> ScopeService:
-    """A scope service bound to this app's MongoDB and data bucket."""
+def scope_service(*, cached: bool = False) -> ScopeService:
+    """A scope service bound to this app's MongoDB and data bucket.
+
+    ``cached`` ones may answer from scopes read a few seconds ago (the scope
+    endpoints); the others, used to train, always read the stores.
+    """
     current = runtime()
     repository = ScopeRepository(current.mongo.database())
-    return ScopeService(repository, current.objects, current.settings.data_bucket)
+    return ScopeService(
+        repository,
+        current.objects,
+        current.settings.data_bucket,
+        current.scope_cache if cached else None,
+    )
 
 
 def training_slot() -> AbstractContextManager[int]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from buildatom.errors import NotFound
 from buildatom.repositories.scopes import ScopeRepository
+from buildatom.services.page_cache import PageCache
 from buildatom.storage.object_store import ObjectStore
 
 _COMBINATION_FIELDS = ("combination_id", "set_name", "file_key", "record_count")
@@ -96,29 +97,39 @@ class ScopeService:
     """Look-ups behind the scope endpoints (3 to 6) and the training inputs."""
 
     def __init__(
-        self, repository: ScopeRepository, objects: ObjectStore, data_bucket: str
+        self,
+        repository: ScopeRepository,
+        objects: ObjectStore,
+        data_bucket: str,
+        cache: PageCache | None = None,
     ) -> None:
+        """``cache``, when given, keeps scopes and file headers for a few
+        seconds; training reads without one, so it always sees the latest."""
         self._repository = repository
         self._objects = objects
         self._data_bucket = data_bucket
+        self._cache = cache
 
     def get_scope(self, reference: str) -> Scope:
         """Return the scope or raise :class:`NotFound` naming ``reference``."""
-        document = self._repository.find(reference)
-        if document is None:
+        scope: Scope | None = self._cached(("scope", reference), self._find, reference)
+        if scope is None:
             raise NotFound(
                 f"scope {reference!r} not found (looked up by _id and scope_id)"
             )
-        return Scope.from_document(document)
+        return scope
 
     def list_scopes(self, limit: int, skip: int) -> list[Scope]:
         """Return one page of scopes."""
-        documents = self._repository.list(limit=limit, skip=skip)
-        return [Scope.from_document(document) for document in documents]
+        scopes: list[Scope] = self._cached(
+            ("list", limit, skip), self._list, limit, skip
+        )
+        return scopes
 
     def count_scopes(self) -> int:
         """Return how many scopes exist."""
-        return self._repository.count()
+        count: int = self._cached(("count",), self._repository.count)
+        return count
 
     def list_sets(self, reference: str) -> list[str]:
         """Return the set names of a scope."""
@@ -134,12 +145,32 @@ class ScopeService:
                 f"its sets are {scope.set_names()}"
             )
         first_file = next((c.file_key for c in combinations if c.file_key), None)
-        columns = (
-            self._objects.read_csv_header(self._data_bucket, first_file)
+        columns: list[str] = (
+            self._cached(("header", first_file), self._header, first_file)
             if first_file
             else []
         )
         return ScopeSet(scope, set_name, columns, combinations)
+
+    def _find(self, reference: str) -> Scope | None:
+        document = self._repository.find(reference)
+        return Scope.from_document(document) if document is not None else None
+
+    def _list(self, limit: int, skip: int) -> list[Scope]:
+        documents = self._repository.list(limit=limit, skip=skip)
+        return [Scope.from_document(document) for document in documents]
+
+    def _header(self, file_key: str) -> list[str]:
+        return self._objects.read_csv_header(self._data_bucket, file_key)
+
+    def _cached(self, key: Hashable, read: Callable[..., Any], *args: Any) -> Any:
+        """``read(*args)``, kept in the cache unless it found nothing."""
+        if self._cache is None:
+            return read(*args)
+        value = self._cache.get_or_compute(key, lambda: read(*args))
+        if value is None:
+            self._cache.forget(key)
+        return value
 
 
 def _optional_str(value: Any) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from buildatom.api.dependencies import runtime
+from buildatom.app import create_app
 
 HEADER = "Date,Channel,Brand,PPG,Price,Volume\n"
 OBJECT_ID = ObjectId("65a1b2c3d4e5f60718293a4b")
@@ -221,3 +223,62 @@ def test_get_set_header_read_with_ranged_get(
     assert response.get_json()["columns"][-1] == "col2999"
     assert ranges == ["bytes=0-65535"]
     assert len(header) < 65536 < len(header) + len(rows)
+
+
+def test_scope_reads_are_kept_for_scope_cache_seconds(stores: Any, scopes: Any) -> None:
+    client = create_app(stores.app_config(SCOPE_CACHE_SECONDS=0.5)).test_client()
+    assert client.get("/api/v1/scopes/scope_123/sets").get_json() == [
+        "Scope_1",
+        "Scope_2",
+    ]
+    stores.database.scopes.update_one(
+        {"_id": "scope_123"}, {"$set": {"combinations": [combination(9, "Scope_9")]}}
+    )
+
+    kept = client.get("/api/v1/scopes/scope_123/sets").get_json()
+    time.sleep(0.6)
+    renewed = client.get("/api/v1/scopes/scope_123/sets").get_json()
+
+    assert kept == ["Scope_1", "Scope_2"]
+    assert renewed == ["Scope_9"]
+
+
+def test_scope_cache_zero_reads_every_time(stores: Any, scopes: Any) -> None:
+    client = create_app(stores.app_config(SCOPE_CACHE_SECONDS=0)).test_client()
+    assert client.get("/api/v1/scopes/scope_123").status_code == 200
+    stores.database.scopes.update_one(
+        {"_id": "scope_123"}, {"$set": {"scope_name": "Renamed"}}
+    )
+    assert client.get("/api/v1/scopes/scope_123").get_json()["scope_name"] == "Renamed"
+
+
+def test_a_missing_scope_is_not_kept(client: FlaskClient, stores: Any) -> None:
+    assert client.get("/api/v1/scopes/late_scope").status_code == 404
+    stores.database.scopes.insert_one({"_id": "late_scope", "combinations": []})
+    assert client.get("/api/v1/scopes/late_scope").status_code == 200
+
+
+def test_training_reads_the_scope_afresh(client: FlaskClient, demo: Any) -> None:
+    # The set's scope is read (and kept) by the scope endpoints, then changed
+    # upstream; a training started at once must use the changed scope.
+    assert client.get("/api/v1/scopes/scope_123/sets/Scope_1").status_code == 200
+    scope = demo.database.scopes.find_one({"_id": "scope_123"})
+    kept = [c for c in scope["combinations"] if c["set_name"] == "Scope_1"][:2]
+    demo.database.scopes.update_one(
+        {"_id": "scope_123"}, {"$set": {"combinations": kept}}
+    )
+
+    response = client.post(
+        "/api/v1/train-models",
+        json={
+            "scope_id": "scope_123",
+            "set_name": "Scope_1",
+            "x_variables": ["Price", "Distribution", "Promo"],
+            "y_variable": "Volume",
+            "price_column": "Price",
+            "models_to_run": ["linear"],
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["total_combinations"] == 2

@@ -36,7 +36,7 @@ SET_NAMES_RESPONSE = {
 @blp.response(200, ScopeSchema(many=True))
 def list_scopes(page: dict[str, int]) -> tuple[list[Scope], int, dict[str, str]]:
     """List scopes with their combinations, ``limit`` at a time."""
-    service = scope_service()
+    service = scope_service(cached=True)
     scopes = service.list_scopes(limit=page["limit"], skip=page["skip"])
     return scopes, 200, {"X-Total-Count": str(service.count_scopes())}
 
@@ -45,21 +45,21 @@ def list_scopes(page: dict[str, int]) -> tuple[list[Scope], int, dict[str, str]]
 @blp.response(200, ScopeSchema)
 def get_scope(scope_id: str) -> Scope:
     """Get a scope and its combinations by ``_id`` or ``scope_id``."""
-    return scope_service().get_scope(scope_id)
+    return scope_service(cached=True).get_scope(scope_id)
 
 
 @blp.route("/scopes/<scope_id>/sets")
 @blp.doc(responses={"200": SET_NAMES_RESPONSE})
 def list_scope_sets(scope_id: str) -> Response:
     """List the set names of a scope."""
-    return jsonify(scope_service().list_sets(scope_id))
+    return jsonify(scope_service(cached=True).list_sets(scope_id))
 
 
 @blp.route("/scopes/<scope_id>/sets/<set_name>")
 @blp.response(200, ScopeSetSchema)
 def get_scope_set(scope_id: str, set_name: str) -> dict[str, Any]:
     """Get one set's combinations and the columns of its data files."""
-    scope_set = scope_service().get_set(scope_id, set_name)
+    scope_set = scope_service(cached=True).get_set(scope_id, set_name)
     return {
         "scope_id": scope_set.scope.scope_id,
         "scope_name": scope_set.scope.scope_name,
