@@ -9,11 +9,13 @@ name/value pairs, never as field names.
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
 from pymongo.database import Database
 
 from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
@@ -114,39 +116,45 @@ class TrainingRunRepository:
         run_id: str,
         positions: range,
         projection: Mapping[str, Any] | None = None,
+        concurrency: int = 1,
     ) -> Iterator[Document]:
         """Yield a run's combination documents at ``positions``, in order.
 
         Each is read by its ``_id``, the one look-up FerretDB answers without
-        decoding the whole collection, so a page costs the same however many
-        runs are stored.
+        decoding the whole collection, so reading a run costs the same however
+        many runs are stored. With ``concurrency`` above 1, that many look-ups
+        run ahead on threads (a long export keeps the server's cores busy).
         """
-        for position in positions:
-            with mongo_errors():
-                document = self._results.find_one(
-                    {"_id": result_id(run_id, position)}, projection
-                )
-            if document is not None:
-                yield document
-
-    def scan_results(
-        self,
-        run_id: str,
-        projection: Mapping[str, Any] | None = None,
-        batch_size: int = 100,
-    ) -> Iterator[Document]:
-        """Yield all of a run's combination documents in position order.
-
-        One query for the whole run (an export): cheaper than a look-up per
-        document even where the server scans, as FerretDB does.
-        """
-        with mongo_errors():
-            cursor = (
-                self._results.find({"run_id": run_id}, projection)
-                .sort([("position", ASCENDING)])
-                .batch_size(batch_size)
+        if concurrency <= 1:
+            for position in positions:
+                document = self._result(run_id, position, projection)
+                if document is not None:
+                    yield document
+            return
+        ahead = iter(positions)
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="results") as pool:
+            window = deque(
+                pool.submit(self._result, run_id, position, projection)
+                for position in itertools.islice(ahead, 2 * concurrency)
             )
-            yield from cursor
+            try:
+                while window:
+                    document = window.popleft().result()
+                    for position in itertools.islice(ahead, 1):
+                        window.append(
+                            pool.submit(self._result, run_id, position, projection)
+                        )
+                    if document is not None:
+                        yield document
+            finally:
+                for pending in window:
+                    pending.cancel()
+
+    @translates_mongo_errors
+    def _result(
+        self, run_id: str, position: int, projection: Mapping[str, Any] | None
+    ) -> Document | None:
+        return self._results.find_one({"_id": result_id(run_id, position)}, projection)
 
     @translates_mongo_errors
     def expire_stale_runs(self, now: datetime | None = None) -> list[str]:

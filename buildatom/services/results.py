@@ -16,7 +16,7 @@ from buildatom.repositories.training_runs import (
     TrainingRunRepository,
 )
 from buildatom.services.page_cache import completed_pages
-from buildatom.services.training import model_view
+from buildatom.services.training_documents import model_view
 
 CACHED_PAGE_LIMIT = 100
 _MODEL_PROJECTION = {"variable_statistics": 0}

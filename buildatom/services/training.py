@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from buildatom.errors import AppError, InvalidInput, NotFound, RunLost
-from buildatom.modeling.cross_validation import ModelEvaluation, evaluate_many
+from buildatom.modeling.cross_validation import evaluate_many
 from buildatom.modeling.design import (
     DataError,
     DesignMatrix,
@@ -30,16 +30,22 @@ from buildatom.modeling.design import (
 )
 from buildatom.modeling.regression import ModelSpec
 from buildatom.modeling.scaling import Standardization
-from buildatom.repositories.training_runs import TrainingRunRepository, result_id
+from buildatom.repositories.training_runs import TrainingRunRepository
 from buildatom.services.combination_frames import (
     ParsedFiles,
     StackedFrames,
     parse_csv_files,
     stacked_statistics,
 )
-from buildatom.services.numbers import finite, pairs
 from buildatom.services.scopes import Combination, ScopeService
 from buildatom.services.stale_runs import stale_run_sweeps
+from buildatom.services.training_documents import (
+    Outcome,
+    best_by_combination,
+    failed_document,
+    result_document,
+    run_summary,
+)
 from buildatom.storage.object_store import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -132,7 +138,7 @@ class TrainingService:
         )
         try:
             outcome = self._train_all(run_id, scope_set.combinations, request)
-            summary = _summary(run_id, outcome, time.perf_counter() - started)
+            summary = run_summary(run_id, outcome, time.perf_counter() - started)
             if not self._runs.complete(
                 run_id, {"summary": summary, **outcome.totals()}
             ):
@@ -162,11 +168,11 @@ class TrainingService:
 
     def _train_all(
         self, run_id: str, combinations: Sequence[Combination], request: TrainingRequest
-    ) -> _Outcome:
+    ) -> Outcome:
         # Each chunk's insert runs while the next chunk is read and fitted;
         # leaving the executor waits for it, so a failed run is cleaned up
         # only once nothing more can land. The lease is renewed per chunk.
-        outcome = _Outcome()
+        outcome = Outcome()
         loading = closing(self._load_in_chunks(combinations, request))
         inserter = ThreadPoolExecutor(1, thread_name_prefix="insert")
         with inserter, loading as chunks:
@@ -239,60 +245,6 @@ class TrainingService:
         logger.warning("run %s failed: %s", run_id, reason)
 
 
-class _Outcome:
-    """Totals and response rows gathered chunk by chunk."""
-
-    def __init__(self) -> None:
-        self.responses: list[dict[str, Any]] = []
-        self.models_saved = 0
-        self.best: list[dict[str, Any]] = []
-        self.failed: list[dict[str, Any]] = []
-        self.coefficient_names: dict[str, None] = {}
-        self.identifier_names: dict[str, None] = {}
-        self.sums: dict[str, float] = {}
-        self.counts: dict[str, int] = {}
-
-    def add(self, documents: Sequence[dict[str, Any]]) -> None:
-        for document in documents:
-            self.responses.append(_response_row(document))
-            self.identifier_names.update(dict.fromkeys(document["identifiers"]))
-            if document["status"] == "failed":
-                self.failed.append(
-                    {
-                        "combination_id": document["combination_id"],
-                        "error": document["error"],
-                    }
-                )
-                continue
-            self.models_saved += len(document["models"])
-            for model in document["models"]:
-                self.coefficient_names.update(
-                    dict.fromkeys(c["name"] for c in model["coefficients"])
-                )
-            best = _best_model(document)
-            if best is not None:
-                self.best.append(best)
-            for stat in document["variable_statistics"]:
-                self.sums[stat["name"]] = self.sums.get(stat["name"], 0.0) + stat["sum"]
-                self.counts[stat["name"]] = (
-                    self.counts.get(stat["name"], 0) + stat["count"]
-                )
-
-    def totals(self) -> dict[str, Any]:
-        averages = [
-            {"name": name, "value": finite(self.sums[name] / self.counts[name])}
-            for name in self.sums
-            if self.counts[name]
-        ]
-        return {
-            "coefficient_names": list(self.coefficient_names),
-            "identifier_names": list(self.identifier_names),
-            "variable_averages": averages,
-            "total_models_saved": self.models_saved,
-            "total_combinations": len(self.responses),
-        }
-
-
 def _check_columns(columns: Sequence[str], request: TrainingRequest) -> None:
     available = set(columns)
     errors: dict[str, list[str]] = {}
@@ -363,11 +315,16 @@ def _fit_chunk(
         else []
     )
     documents = {
-        loaded.position: _result_document(run_id, loaded, design, models, stats)
+        loaded.position: result_document(
+            run_id, loaded.position, loaded.combination, design, models, stats
+        )
         for (loaded, design, stats), models in zip(fitted, evaluations, strict=True)
     }
     for loaded in chunk.loaded:
-        documents.setdefault(loaded.position, _failed_document(run_id, loaded))
+        if loaded.position not in documents:
+            documents[loaded.position] = failed_document(
+                run_id, loaded.position, loaded.combination, loaded.error
+            )
     return [documents[position] for position in sorted(documents)]
 
 
@@ -386,129 +343,3 @@ def _designs(
         )
     except DataError as error:
         return [error] * len(stacked)
-
-
-def _base_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
-    combination = loaded.combination
-    return {
-        "run_id": run_id,
-        "_id": result_id(run_id, loaded.position),
-        "position": loaded.position,
-        "combination_id": combination.combination_id,
-        "identifiers": combination.identifiers,
-        "file_key": combination.file_key,
-    }
-
-
-def _failed_document(run_id: str, loaded: _Loaded) -> dict[str, Any]:
-    return {
-        **_base_document(run_id, loaded),
-        "status": "failed",
-        "error": loaded.error,
-        "dropped_variables": [],
-        "variable_statistics": [],
-        "models": [],
-    }
-
-
-def _result_document(
-    run_id: str,
-    loaded: _Loaded,
-    design: DesignMatrix,
-    models: Sequence[ModelEvaluation],
-    statistics: list[dict[str, Any]],
-) -> dict[str, Any]:
-    return {
-        **_base_document(run_id, loaded),
-        "status": "completed",
-        "error": None,
-        "n_rows": design.n_rows,
-        "dropped_variables": design.dropped_variables,
-        "variable_statistics": statistics,
-        "models": [_model_document(model) for model in models],
-    }
-
-
-def _model_document(model: ModelEvaluation) -> dict[str, Any]:
-    return {
-        "model_name": model.model_name.value,
-        "mape_test": finite(model.mape_test),
-        "r2_test": finite(model.r2_test),
-        "mape_train": finite(model.mape_train),
-        "r2_train": finite(model.r2_train),
-        "aic": finite(model.aic),
-        "bic": finite(model.bic),
-        "price_elasticity": finite(model.price_elasticity),
-        "intercept": finite(model.intercept),
-        "n_rows": model.n_rows,
-        "coefficients": pairs(model.coefficients),
-        "scaled_coefficients": pairs(model.scaled_coefficients),
-        "folds": [
-            {
-                "fold": fold.fold + 1,
-                "n_train": fold.n_train,
-                "n_test": fold.n_test,
-                "mape_train": finite(fold.mape_train),
-                "r2_train": finite(fold.r2_train),
-                "mape_test": finite(fold.mape_test),
-                "r2_test": finite(fold.r2_test),
-            }
-            for fold in model.folds
-        ],
-    }
-
-
-def _best_model(document: dict[str, Any]) -> dict[str, Any] | None:
-    scored = [m for m in document["models"] if m["mape_test"] is not None]
-    if not scored:
-        return None
-    best = min(scored, key=lambda m: m["mape_test"])
-    return {
-        "combination_id": document["combination_id"],
-        "model": best["model_name"],
-        "mape_test": best["mape_test"],
-    }
-
-
-def _response_row(document: dict[str, Any]) -> dict[str, Any]:
-    row = {
-        "combination_id": document["combination_id"],
-        "identifiers": document["identifiers"],
-        "status": document["status"],
-        "dropped_variables": document["dropped_variables"],
-        "model_results": [
-            {**model_view(m), "dropped_variables": document["dropped_variables"]}
-            for m in document["models"]
-        ],
-    }
-    if document["error"]:
-        row["error"] = document["error"]
-    return row
-
-
-def model_view(model: dict[str, Any]) -> dict[str, Any]:
-    """A stored model document as the API shows it (coefficients as a map)."""
-    view = {key: value for key, value in model.items() if key != "folds"}
-    view["coefficients"] = {c["name"]: c["value"] for c in model["coefficients"]}
-    view["scaled_coefficients"] = {
-        c["name"]: c["value"] for c in model["scaled_coefficients"]
-    }
-    return view
-
-
-def best_by_combination(summary: dict[str, Any]) -> dict[str, Any]:
-    """The stored best-model list as the API's map keyed by combination id."""
-    return {
-        best["combination_id"]: {"model": best["model"], "mape_test": best["mape_test"]}
-        for best in summary["best_model_by_mape"]
-    }
-
-
-def _summary(run_id: str, outcome: _Outcome, duration: float) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "total_models_saved": outcome.models_saved,
-        "best_model_by_mape": outcome.best,
-        "failed_combinations": outcome.failed,
-        "duration_seconds": round(duration, 3),
-    }

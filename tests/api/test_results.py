@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from buildatom.api.dependencies import runtime, scope_service
+from buildatom.app import create_app
 from buildatom.errors import StoreUnavailable
 from buildatom.modeling.regression import model_spec
 from buildatom.modeling.scaling import Standardization
@@ -291,6 +292,34 @@ def test_export_streams_csv_and_saves_it(
     key = response.headers["X-File-Key"]
     saved = demo.s3.get_object(Bucket=demo.results_bucket, Key=key)["Body"].read()
     assert saved == response.get_data()
+
+
+def test_export_reads_do_not_grow_with_stored_history(
+    demo: Any, run: dict[str, Any]
+) -> None:
+    # Thousands of other results are stored; with a 0.5 s operation timeout,
+    # any query that decodes the whole collection (FerretDB's way with every
+    # filter but `_id` equality) would answer 503 instead of the export.
+    run_id = run["summary"]["run_id"]
+    stored = demo.database.model_results.find_one({"run_id": run_id}, {"_id": 0})
+    other = str(uuid.uuid4())
+    demo.database.model_results.insert_many(
+        [
+            {**stored, "_id": f"{other}:{p}", "run_id": other, "position": p}
+            for p in range(2000)
+        ]
+    )
+    client = create_app(
+        demo.app_config(MONGODB_OPERATION_TIMEOUT_SECONDS=0.5)
+    ).test_client()
+
+    response = client.get(f"/api/v1/model-results/export/{run_id}?include_folds=true")
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    rows = read_csv_rows(response.get_data(as_text=True))
+    assert len(rows) == 24 * 4
+    positions = [row["combination_id"] for row in rows[::8]]
+    assert positions == [r["combination_id"] for r in run["combination_results"]]
 
 
 def test_expired_running_run_reads_as_failed(demo: Any, client: FlaskClient) -> None:
