@@ -9,19 +9,22 @@ name/value pairs, never as field names.
 
 from __future__ import annotations
 
-import itertools
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pymongo
 from pymongo.database import Database
 
 from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
 
 Document = dict[str, Any]
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+SCAN_BATCH_DOCUMENTS = 100
+# One batch of an export's scan may cross every document stored before the
+# run: FerretDB decodes about 500 result documents a second.
+SCAN_BATCH_SECONDS = 60.0
 
 
 def result_id(run_id: str, position: int) -> str:
@@ -106,55 +109,58 @@ class TrainingRunRepository:
         """Return a run document in any state."""
         return self._runs.find_one({"_id": run_id})
 
-    @translates_mongo_errors
-    def count_results(self, run_id: str) -> int:
-        """How many combination documents a run holds (a scan on FerretDB)."""
-        return int(self._results.count_documents({"run_id": run_id}))
-
     def iter_results(
         self,
         run_id: str,
         positions: range,
         projection: Mapping[str, Any] | None = None,
-        concurrency: int = 1,
     ) -> Iterator[Document]:
         """Yield a run's combination documents at ``positions``, in order.
 
-        Each is read by its ``_id``, the one look-up FerretDB answers without
-        decoding the whole collection, so reading a run costs the same however
-        many runs are stored. With ``concurrency`` above 1, that many look-ups
-        run ahead on threads (a long export keeps the server's cores busy).
+        Each is read by its ``_id``: an index look-up on MongoDB; on FerretDB
+        a scan that stops at the document, so a page of a run stored after
+        a long history costs more than one of an early run.
         """
-        if concurrency <= 1:
-            for position in positions:
-                document = self._result(run_id, position, projection)
-                if document is not None:
-                    yield document
-            return
-        ahead = iter(positions)
-        with ThreadPoolExecutor(concurrency, thread_name_prefix="results") as pool:
-            window = deque(
-                pool.submit(self._result, run_id, position, projection)
-                for position in itertools.islice(ahead, 2 * concurrency)
-            )
-            try:
-                while window:
-                    document = window.popleft().result()
-                    for position in itertools.islice(ahead, 1):
-                        window.append(
-                            pool.submit(self._result, run_id, position, projection)
-                        )
-                    if document is not None:
-                        yield document
-            finally:
-                for pending in window:
-                    pending.cancel()
+        for position in positions:
+            with mongo_errors():
+                document = self._results.find_one(
+                    {"_id": result_id(run_id, position)}, projection
+                )
+            if document is not None:
+                yield document
 
-    @translates_mongo_errors
-    def _result(
-        self, run_id: str, position: int, projection: Mapping[str, Any] | None
-    ) -> Document | None:
-        return self._results.find_one({"_id": result_id(run_id, position)}, projection)
+    def scan_results(
+        self,
+        run_id: str,
+        count: int,
+        projection: Mapping[str, Any] | None = None,
+        batch_seconds: float = SCAN_BATCH_SECONDS,
+    ) -> Iterator[Document]:
+        """Yield a run's ``count`` combination documents in position order,
+        from one query (an export).
+
+        FerretDB answers every query with a scan in storage order, which is
+        position order here (results are inserted in order); MongoDB walks
+        the ``(run_id, position)`` index. A document that comes early waits
+        for its turn. A batch may take ``batch_seconds`` (the scan that finds
+        it can cross the whole collection), not the usual operation timeout.
+        Documents that arrive out of order wait in memory for their turn.
+        """
+        waiting: dict[int, Document] = {}
+        position = 0
+        with mongo_errors():
+            cursor = self._results.find({"run_id": run_id}, projection)
+            with closing(cursor.batch_size(SCAN_BATCH_DOCUMENTS)):
+                while position < count:
+                    with pymongo.timeout(batch_seconds):
+                        document = next(cursor, None)
+                    if document is None:
+                        break
+                    waiting[document["position"]] = document
+                    while position in waiting:
+                        yield waiting.pop(position)
+                        position += 1
+        yield from (waiting[key] for key in sorted(waiting))
 
     @translates_mongo_errors
     def expire_stale_runs(self, now: datetime | None = None) -> list[str]:

@@ -31,9 +31,6 @@ EXPORT_PREFIX = "csv-exports/"
 DOWNLOAD_ROUTE = "/api/v1/model-results/download/"
 SPOOL_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
-# Result documents read ahead of the CSV writer: FerretDB answers each by
-# `_id` in a few ms of its CPU, so a few at once keep its cores busy.
-READ_AHEAD = 4
 # Result documents decoded at a time while writing: memory stays flat however
 # large the run (500 at a time held about 20 MiB).
 METRIC_COLUMNS = (
@@ -154,11 +151,8 @@ class ResultExportService:
         rows = 0
         identifier_names = run.get("identifier_names", [])
         coefficient_names = run.get("coefficient_names", [])
-        documents = self._runs.iter_results(
-            run["run_id"],
-            range(run["total_combinations"]),
-            _EXPORT_PROJECTION,
-            concurrency=READ_AHEAD,
+        documents = self._runs.scan_results(
+            run["run_id"], run["total_combinations"], _EXPORT_PROJECTION
         )
         for document in documents:
             for model in document["models"]:
