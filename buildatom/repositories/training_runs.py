@@ -141,16 +141,19 @@ class TrainingRunRepository:
 
         FerretDB answers every query with a scan in storage order, which is
         position order here (results are inserted in order); MongoDB walks
-        the ``(run_id, position)`` index. A document that comes early waits
-        for its turn. A batch may take ``batch_seconds`` (the scan that finds
-        it can cross the whole collection), not the usual operation timeout.
-        Documents that arrive out of order wait in memory for their turn.
+        the ``(run_id, position)`` index. A document that arrives early waits
+        in memory for its turn. The query is limited to ``count`` so the scan
+        ends at the run's last document, and a batch may take
+        ``batch_seconds``, not the usual operation timeout: the first one can
+        cross every document stored before the run.
         """
+        if count <= 0:
+            return
         waiting: dict[int, Document] = {}
         position = 0
         with mongo_errors():
-            cursor = self._results.find({"run_id": run_id}, projection)
-            with closing(cursor.batch_size(SCAN_BATCH_DOCUMENTS)):
+            cursor = self._results.find({"run_id": run_id}, projection, limit=count)
+            with closing(cursor.batch_size(min(count, SCAN_BATCH_DOCUMENTS))):
                 while position < count:
                     with pymongo.timeout(batch_seconds):
                         document = next(cursor, None)

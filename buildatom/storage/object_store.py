@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import boto3
 import urllib3
+from boto3.s3.transfer import TransferConfig
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -36,6 +37,13 @@ HEADER_CHUNK_BYTES = 64 * 1024
 HEADER_LIMIT_BYTES = 1024 * 1024
 SIGNED_GET_CONNECTIONS = 32
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound"}
+# Uploads send one 8 MiB part at a time: boto3's default of ten parts in
+# flight holds up to 80 MiB of a large export in the worker's memory.
+_UPLOAD = TransferConfig(
+    multipart_threshold=8 * 1024 * 1024,
+    multipart_chunksize=8 * 1024 * 1024,
+    use_threads=False,
+)
 
 
 @contextmanager
@@ -189,6 +197,7 @@ class ObjectStore:
                 bucket,
                 key,
                 ExtraArgs={"ContentType": content_type},
+                Config=_UPLOAD,
             )
         return self.describe(bucket, key)
 
