@@ -23,7 +23,7 @@ Document = dict[str, Any]
 RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
 SCAN_BATCH_DOCUMENTS = 100
 # One batch of an export's scan may cross every document stored before the
-# run: FerretDB decodes about 500 result documents a second.
+# run: FerretDB decodes a few hundred result documents a second.
 SCAN_BATCH_SECONDS = 60.0
 
 

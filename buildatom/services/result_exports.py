@@ -31,8 +31,6 @@ EXPORT_PREFIX = "csv-exports/"
 DOWNLOAD_ROUTE = "/api/v1/model-results/download/"
 SPOOL_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
-# Result documents decoded at a time while writing: memory stays flat however
-# large the run (500 at a time held about 20 MiB).
 METRIC_COLUMNS = (
     "mape_test",
     "r2_test",
