@@ -11,6 +11,7 @@ Karush-Kuhn-Tucker (KKT) optimality conditions.
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,6 +28,19 @@ class ConvergenceWarning(UserWarning):
     """Coordinate descent stopped at its sweep limit before converging."""
 
 
+class BatchSolution(NamedTuple):
+    """Minimisers of a batch, with how each was reached.
+
+    ``exact`` marks the problems whose active-set solution met the KKT
+    conditions; ``converged`` those that also count as solved by the sweep
+    test (``exact`` or no coefficient moving more than ``tol·max|w|``).
+    """
+
+    coef: FloatArray
+    exact: BoolArray
+    converged: BoolArray
+
+
 def minimize_penalized_quadratic(
     hessian: FloatArray,
     linear: FloatArray,
@@ -37,6 +51,33 @@ def minimize_penalized_quadratic(
     max_sweeps: int = 1000,
     tol: float = 1e-4,
 ) -> FloatArray:
+    """The coefficients of :func:`solve_penalized_quadratics`, warning with
+    a `ConvergenceWarning` about problems unsolved after ``max_sweeps``."""
+    batch = solve_penalized_quadratics(
+        hessian, linear, l1_penalty, lower, upper, max_sweeps=max_sweeps, tol=tol
+    )
+    unsolved = int((~batch.converged).sum())
+    if unsolved:
+        warnings.warn(
+            f"coordinate descent did not converge for {unsolved} of "
+            f"{batch.coef.shape[0]} problems within {max_sweeps} sweeps; "
+            "raise max_iter",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return batch.coef
+
+
+def solve_penalized_quadratics(
+    hessian: FloatArray,
+    linear: FloatArray,
+    l1_penalty: ArrayLike,
+    lower: FloatArray | None = None,
+    upper: FloatArray | None = None,
+    *,
+    max_sweeps: int = 1000,
+    tol: float = 1e-4,
+) -> BatchSolution:
     """Minimise ``½·wᵀHw − cᵀw + λ₁‖w‖₁`` subject to ``lower ≤ w ≤ upper``.
 
     Parameters
@@ -50,8 +91,8 @@ def minimize_penalized_quadratic(
     lower, upper : ndarray of shape (b, p), optional
         Bounds on ``w``; ``±inf`` (the default) for none. ``lower ≤ upper``.
     max_sweeps : int, default 1000
-        Most coordinate-descent sweeps; a `ConvergenceWarning` is issued
-        for problems still unsolved after them.
+        Most coordinate-descent sweeps; problems unsolved after them are
+        returned as they stand, marked not ``converged``.
     tol : float, default 1e-4
         A problem whose exact active-set solution fails the KKT check is
         accepted once no coefficient moves by more than
@@ -59,8 +100,9 @@ def minimize_penalized_quadratic(
 
     Returns
     -------
-    ndarray of shape (b, p)
-        The minimiser of each problem; every bound holds exactly.
+    BatchSolution
+        The minimiser of each problem, shape (b, p), every bound holding
+        exactly, and per problem whether it is exact and converged.
 
     Notes
     -----
@@ -80,6 +122,8 @@ def minimize_penalized_quadratic(
     high = np.full((n_problems, n_features), np.inf) if upper is None else upper
 
     solution = np.clip(np.zeros((n_problems, n_features)), low, high)
+    certified = np.zeros(n_problems, dtype=bool)
+    converged = np.zeros(n_problems, dtype=bool)
     pending = np.arange(n_problems)
     H, c, lam, lo, hi = hessian, linear, penalty.copy(), low, high
     w = solution.copy()
@@ -114,21 +158,16 @@ def minimize_penalized_quadratic(
 
         if finished.any():
             solution[pending[finished]] = w[finished]
+            certified[pending[solved]] = True
+            converged[pending[finished]] = True
             keep = ~finished
             pending, w, H, c = pending[keep], w[keep], H[keep], c[keep]
             lam, lo, hi = lam[keep], lo[keep], hi[keep]
             previous, last_failed = previous[keep], last_failed[keep]
         if pending.size == 0:
-            return solution
-
+            break
     solution[pending] = w
-    warnings.warn(
-        f"coordinate descent did not converge for {pending.size} of {n_problems} "
-        f"problems within {max_sweeps} sweeps; raise max_iter",
-        ConvergenceWarning,
-        stacklevel=2,
-    )
-    return solution
+    return BatchSolution(solution, certified, converged)
 
 
 def _coordinate_sweep(

@@ -12,6 +12,7 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from buildatom.modeling.coordinate_descent import (
     ConvergenceWarning,
     minimize_penalized_quadratic,
+    solve_penalized_quadratics,
 )
 from buildatom.modeling.design import build_design_matrix
 from buildatom.modeling.regression import (
@@ -276,6 +277,39 @@ def test_constrained_ridge_meets_the_kkt_conditions(data):
     assert np.all(np.abs(gradient[free]) <= slack)
     assert np.all(gradient[w == lower] >= -slack)
     assert np.all(gradient[w == upper] <= slack)
+
+
+def test_constrained_ridge_is_exact_where_descent_cannot_certify_it():
+    rng = np.random.default_rng(12)
+    base = rng.normal(size=200)
+    X = np.column_stack(
+        [base, base + 1e-4 * rng.normal(size=200), rng.normal(size=200)]
+    )
+    y = 3.0 * X[:, 0] - 1.0 * X[:, 1] + X[:, 2] + rng.normal(0.0, 0.1, 200)
+    # The optimum has the second coefficient on its bound, which descent
+    # along two nearly collinear features approaches only very slowly.
+    lower, upper = np.array([-np.inf, -0.5, 1.2]), np.full(3, np.inf)
+    spec = model_spec("custom_constrained_ridge", {"alpha": 1e-6})
+    problems = least_squares_problems(X, y)
+    hessian = problems.gram + spec.alpha * np.eye(3)
+    descent = solve_penalized_quadratics(
+        hessian,
+        problems.moment,
+        0.0,
+        lower[None],
+        upper[None],
+        max_sweeps=spec.max_iter,
+        tol=spec.tol,
+    )
+    assert not descent.exact[0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = fit_coefficients(spec, problems, lower[None], upper[None])[0]
+
+    reference = augmented_bounded_ridge(X, y, spec.alpha, lower, upper)
+    assert_coefficients_close(w, reference, CLOSED_FORM_RTOL)
+    assert w[1] == -0.5 and w[2] == 1.2
 
 
 def test_penalized_quadratic_with_l1_and_bounds_beats_a_generic_optimizer():
