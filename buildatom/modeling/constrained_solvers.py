@@ -97,12 +97,10 @@ def bounded_ridge_solve(
     snapped = np.where(active > 0, upper[free], snapped)
     coef[free] = np.clip(snapped, lower[free], upper[free])
 
-    hessian = system.T @ system
-    linear = system.T @ rhs
-    converged = _near_optimal(
-        hessian, linear, 0.0, lower[free], upper[free], coef[free]
+    problem = _BoxElasticNet(
+        system.T @ system, system.T @ rhs, 0.0, lower[free], upper[free]
     )
-    return SolverResult(coef, int(solution.nit), converged)
+    return SolverResult(coef, int(solution.nit), problem.near_optimal(coef[free]))
 
 
 def box_elastic_net_kkt_violation(
@@ -123,89 +121,143 @@ def box_elastic_net_kkt_violation(
     (``w_j <= 0``) or ``-g_j - lambda`` (``w_j > 0``), is ``>= 0`` where
     ``w_j > l_j``. Returns 0 at the optimum.
     """
-    gradient = hessian @ coef - linear
-    rightward = gradient + np.where(coef >= 0.0, l1_penalty, -l1_penalty)
-    leftward = -gradient + np.where(coef <= 0.0, l1_penalty, -l1_penalty)
-    violation = np.maximum(
-        np.where(coef < upper, -rightward, 0.0),
-        np.where(coef > lower, -leftward, 0.0),
-    )
-    return float(max(violation.max(initial=0.0), 0.0))
+    problem = _BoxElasticNet(hessian, linear, l1_penalty, lower, upper)
+    return problem.violation(coef)
 
 
-def _kkt_scale(
-    hessian: FloatArray, linear: FloatArray, l1_penalty: float, coef: FloatArray
-) -> float:
-    magnitude = np.abs(hessian).max(initial=0.0) * np.abs(coef).max(initial=0.0)
-    return max(np.abs(linear).max(initial=0.0), l1_penalty, magnitude, 1e-300)
+class _BoxElasticNet(NamedTuple):
+    """``min 1/2 w^T H w - q^T w + lambda ||w||_1`` on ``l <= w <= u``."""
 
+    hessian: FloatArray
+    linear: FloatArray
+    l1_penalty: float
+    lower: FloatArray
+    upper: FloatArray
 
-def _pattern(coef: FloatArray, lower: FloatArray, upper: FloatArray) -> bytes:
-    code = np.sign(coef).astype(np.int8)
-    code[coef == lower] = -2
-    code[coef == upper] = 2
-    return code.tobytes()
-
-
-def _polish(
-    hessian: FloatArray,
-    linear: FloatArray,
-    l1_penalty: float,
-    lower: FloatArray,
-    upper: FloatArray,
-    coef: FloatArray,
-) -> FloatArray | None:
-    """Solve exactly on the current sign and bound pattern, if it is optimal."""
-    free = (coef != 0.0) & (coef != lower) & (coef != upper)
-    candidate = coef.copy()
-    if free.any():
-        signs = np.sign(coef[free])
-        rhs = (
-            linear[free]
-            - hessian[np.ix_(free, ~free)] @ coef[~free]
-            - l1_penalty * signs
+    def value(self, coef: FloatArray) -> float:
+        """The objective at ``coef``."""
+        return float(
+            0.5 * coef @ self.hessian @ coef
+            - self.linear @ coef
+            + self.l1_penalty * np.abs(coef).sum()
         )
-        try:
-            solution = np.linalg.solve(hessian[np.ix_(free, free)], rhs)
-        except np.linalg.LinAlgError:
-            return None
-        inside = (solution > lower[free]) & (solution < upper[free])
-        if not (np.isfinite(solution).all() and inside.all()):
-            return None
-        if (np.sign(solution) != signs).any():
-            return None
-        candidate[free] = solution
 
-    violation = box_elastic_net_kkt_violation(
-        hessian, linear, l1_penalty, lower, upper, candidate
-    )
-    scale = _kkt_scale(hessian, linear, l1_penalty, candidate)
-    return candidate if violation <= KKT_RELATIVE_TOLERANCE * scale else None
+    def violation(self, coef: FloatArray) -> float:
+        """See :func:`box_elastic_net_kkt_violation`."""
+        gradient = self.hessian @ coef - self.linear
+        penalty = self.l1_penalty
+        rightward = gradient + np.where(coef >= 0.0, penalty, -penalty)
+        leftward = -gradient + np.where(coef <= 0.0, penalty, -penalty)
+        violation = np.maximum(
+            np.where(coef < self.upper, -rightward, 0.0),
+            np.where(coef > self.lower, -leftward, 0.0),
+        )
+        return float(max(violation.max(initial=0.0), 0.0))
 
+    def optimal(self, coef: FloatArray, tolerance: float) -> bool:
+        """Whether ``coef`` meets the optimality conditions to ``tolerance``,
+        relative to the scale of the gradient terms."""
+        hessian, linear = self.hessian, self.linear
+        magnitude = np.abs(hessian).max(initial=0.0) * np.abs(coef).max(initial=0.0)
+        scale = max(np.abs(linear).max(initial=0.0), self.l1_penalty, magnitude)
+        return self.violation(coef) <= tolerance * max(scale, 1e-300)
 
-def _elastic_net_value(
-    hessian: FloatArray, linear: FloatArray, l1_penalty: float, coef: FloatArray
-) -> float:
-    return float(
-        0.5 * coef @ hessian @ coef - linear @ coef + l1_penalty * np.abs(coef).sum()
-    )
+    def near_optimal(self, coef: FloatArray) -> bool:
+        """Optimal to working precision (``LOOSE_KKT_RELATIVE_TOLERANCE``)."""
+        return self.optimal(coef, LOOSE_KKT_RELATIVE_TOLERANCE)
 
+    def pattern(self, coef: FloatArray) -> bytes:
+        """Signs and active bounds of ``coef``, as a comparable key."""
+        code = np.sign(coef).astype(np.int8)
+        code[coef == self.lower] = -2
+        code[coef == self.upper] = 2
+        return code.tobytes()
 
-def _descent_signs(
-    hessian: FloatArray,
-    linear: FloatArray,
-    l1_penalty: float,
-    lower: FloatArray,
-    upper: FloatArray,
-    coef: FloatArray,
-) -> FloatArray:
-    """Sign of each coefficient, or for one at zero the side it should leave
-    to (0 when neither side lowers the objective or the box forbids it)."""
-    gradient = hessian @ coef - linear
-    rise = (gradient + l1_penalty < 0.0) & (upper > 0.0)
-    fall = (gradient - l1_penalty > 0.0) & (lower < 0.0)
-    leave = np.where(rise, 1.0, np.where(fall, -1.0, 0.0))
-    return np.where(coef != 0.0, np.sign(coef), leave)
+    def polish(self, coef: FloatArray) -> FloatArray | None:
+        """Solve exactly on the current sign and bound pattern, if it is
+        optimal."""
+        lower, upper = self.lower, self.upper
+        free = (coef != 0.0) & (coef != lower) & (coef != upper)
+        candidate = coef.copy()
+        if free.any():
+            signs = np.sign(coef[free])
+            rhs = (
+                self.linear[free]
+                - self.hessian[np.ix_(free, ~free)] @ coef[~free]
+                - self.l1_penalty * signs
+            )
+            try:
+                solution = np.linalg.solve(self.hessian[np.ix_(free, free)], rhs)
+            except np.linalg.LinAlgError:
+                return None
+            inside = (solution > lower[free]) & (solution < upper[free])
+            if not (np.isfinite(solution).all() and inside.all()):
+                return None
+            if (np.sign(solution) != signs).any():
+                return None
+            candidate[free] = solution
+        return candidate if self.optimal(candidate, KKT_RELATIVE_TOLERANCE) else None
+
+    def descent_signs(self, coef: FloatArray) -> FloatArray:
+        """Sign of each coefficient, or for one at zero the side it should
+        leave to (0 when neither side lowers the objective or the box forbids
+        it)."""
+        gradient = self.hessian @ coef - self.linear
+        rise = (gradient + self.l1_penalty < 0.0) & (self.upper > 0.0)
+        fall = (gradient - self.l1_penalty > 0.0) & (self.lower < 0.0)
+        leave = np.where(rise, 1.0, np.where(fall, -1.0, 0.0))
+        return np.where(coef != 0.0, np.sign(coef), leave)
+
+    def orthant_refine(self, coef: FloatArray, rounds: int = 50) -> SolverResult | None:
+        """Finish exactly by bounded least squares within sign orthants.
+
+        Within the orthant of a sign vector ``s`` the objective is the
+        quadratic ``1/2 w^T H w - (q - lambda s)^T w``; with ``H_FF = R^T R``
+        on the coefficients that may move, it is
+        ``1/2 ||R w - R^-T (q - lambda s)||^2`` plus a constant, solved
+        exactly by ``bounded_ridge_solve`` on the box intersected with the
+        orthant. The current point lies in that orthant and ``s`` opens the
+        side each zero coefficient should leave to, so each round lowers the
+        objective until the optimality conditions hold. When rounding stops
+        the progress first, the lowest point is returned, converged if it is
+        :meth:`near_optimal`. None when a matrix is singular.
+        """
+        hessian, linear, lower, upper = (
+            self.hessian,
+            self.linear,
+            self.lower,
+            self.upper,
+        )
+        current = coef.copy()
+        value = self.value(current)
+        movable = np.diag(hessian) > 0.0
+        for round_number in range(1, rounds + 1):
+            signs = self.descent_signs(current)
+            low = np.where(signs > 0, np.maximum(lower, 0.0), lower)
+            high = np.where(signs < 0, np.minimum(upper, 0.0), upper)
+            pinned = (signs == 0.0) | ~movable
+            low = np.where(pinned, current, low)
+            high = np.where(pinned, current, high)
+
+            free = low != high
+            candidate = np.where(free, 0.0, low)
+            if free.any():
+                rhs = linear[free] - self.l1_penalty * signs[free]
+                rhs -= hessian[np.ix_(free, ~free)] @ candidate[~free]
+                root = _cholesky_root(hessian[np.ix_(free, free)])
+                if root is None:
+                    return None
+                target = solve_triangular(root, rhs, trans="T")
+                step = bounded_ridge_solve(root, target, 0.0, low[free], high[free])
+                candidate[free] = step.coef
+
+            if self.optimal(candidate, KKT_RELATIVE_TOLERANCE):
+                return SolverResult(candidate, round_number, True)
+            new_value = self.value(candidate)
+            if not new_value < value:
+                break
+            current, value = candidate, new_value
+        return SolverResult(current, round_number, self.near_optimal(current))
 
 
 def _cholesky_root(matrix: FloatArray) -> FloatArray | None:
@@ -223,83 +275,6 @@ def _cholesky_root(matrix: FloatArray) -> FloatArray | None:
         return np.asarray(cholesky(shifted), dtype=np.float64)
     except LinAlgError:
         return None
-
-
-def _orthant_refine(
-    hessian: FloatArray,
-    linear: FloatArray,
-    l1_penalty: float,
-    lower: FloatArray,
-    upper: FloatArray,
-    coef: FloatArray,
-    rounds: int = 50,
-) -> SolverResult | None:
-    """Finish exactly by bounded least squares within sign orthants.
-
-    Within the orthant of a sign vector ``s`` the objective is the quadratic
-    ``1/2 w^T H w - (q - lambda s)^T w``; with ``H_FF = R^T R`` on the
-    coefficients that may move, it is ``1/2 ||R w - R^-T (q - lambda s)||^2``
-    plus a constant, solved exactly by ``bounded_ridge_solve`` on the box
-    intersected with the orthant. The current point lies in that orthant and
-    ``s`` opens the side each zero coefficient should leave to, so each round
-    lowers the objective until the optimality conditions hold. When rounding
-    stops the progress first, the lowest point is returned, converged if it
-    meets the conditions within ``LOOSE_KKT_RELATIVE_TOLERANCE``. None when a
-    matrix is singular.
-    """
-    current = coef.copy()
-    value = _elastic_net_value(hessian, linear, l1_penalty, current)
-    movable = np.diag(hessian) > 0.0
-    for round_number in range(1, rounds + 1):
-        signs = _descent_signs(hessian, linear, l1_penalty, lower, upper, current)
-        low = np.where(signs > 0, np.maximum(lower, 0.0), lower)
-        high = np.where(signs < 0, np.minimum(upper, 0.0), upper)
-        pinned = (signs == 0.0) | ~movable
-        low = np.where(pinned, current, low)
-        high = np.where(pinned, current, high)
-
-        free = low != high
-        candidate = np.where(free, 0.0, low)
-        if free.any():
-            rhs = linear[free] - l1_penalty * signs[free]
-            rhs -= hessian[np.ix_(free, ~free)] @ candidate[~free]
-            root = _cholesky_root(hessian[np.ix_(free, free)])
-            if root is None:
-                return None
-            target = solve_triangular(root, rhs, trans="T")
-            step = bounded_ridge_solve(root, target, 0.0, low[free], high[free])
-            candidate[free] = step.coef
-
-        violation = box_elastic_net_kkt_violation(
-            hessian, linear, l1_penalty, lower, upper, candidate
-        )
-        scale = _kkt_scale(hessian, linear, l1_penalty, candidate)
-        if violation <= KKT_RELATIVE_TOLERANCE * scale:
-            return SolverResult(candidate, round_number, True)
-        new_value = _elastic_net_value(hessian, linear, l1_penalty, candidate)
-        if not new_value < value:
-            break
-        current, value = candidate, new_value
-    return SolverResult(
-        current,
-        round_number,
-        _near_optimal(hessian, linear, l1_penalty, lower, upper, current),
-    )
-
-
-def _near_optimal(
-    hessian: FloatArray,
-    linear: FloatArray,
-    l1_penalty: float,
-    lower: FloatArray,
-    upper: FloatArray,
-    coef: FloatArray,
-) -> bool:
-    violation = box_elastic_net_kkt_violation(
-        hessian, linear, l1_penalty, lower, upper, coef
-    )
-    scale = _kkt_scale(hessian, linear, l1_penalty, coef)
-    return violation <= LOOSE_KKT_RELATIVE_TOLERANCE * scale
 
 
 def box_elastic_net_solve(
@@ -357,6 +332,7 @@ def box_elastic_net_solve(
     coef = np.clip(np.zeros(n_features), lower, upper)
     if n_features == 0:
         return SolverResult(coef, 0, True)
+    problem = _BoxElasticNet(hessian, linear, l1_penalty, lower, upper)
     gradient = hessian @ coef - linear
     diagonal = np.diag(hessian).tolist()
     low, high = lower.tolist(), upper.tolist()
@@ -378,23 +354,22 @@ def box_elastic_net_solve(
                 coef[j] = new
                 largest_step = max(largest_step, abs(new - old))
 
-        pattern = _pattern(coef, lower, upper)
+        pattern = problem.pattern(coef)
         settled = largest_step <= tol * max(1.0, float(np.abs(coef).max()))
         if pattern == previous or settled:
-            polished = _polish(hessian, linear, l1_penalty, lower, upper, coef)
+            polished = problem.polish(coef)
             if polished is not None:
                 return SolverResult(polished, sweep, True)
         if sweep == REFINE_AFTER_SWEEPS or settled:
-            refined = _orthant_refine(hessian, linear, l1_penalty, lower, upper, coef)
+            refined = problem.orthant_refine(coef)
             if refined is not None and refined.converged:
                 return SolverResult(refined.coef, sweep + refined.iterations, True)
-            if refined is not None and _elastic_net_value(
-                hessian, linear, l1_penalty, refined.coef
-            ) < _elastic_net_value(hessian, linear, l1_penalty, coef):
+            if refined is not None and problem.value(refined.coef) < problem.value(
+                coef
+            ):
                 coef = refined.coef.copy()
                 gradient = hessian @ coef - linear
         if settled:
-            converged = _near_optimal(hessian, linear, l1_penalty, lower, upper, coef)
-            return SolverResult(coef, sweep, converged)
+            return SolverResult(coef, sweep, problem.near_optimal(coef))
         previous = pattern
     return SolverResult(coef, max_iter, False)

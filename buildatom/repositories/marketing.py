@@ -15,40 +15,32 @@ always values in lists, never field names.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
+from buildatom.repositories.leased_runs import (
+    COMPLETED,
+    FAILED,
+    RUNNING,
+    Document,
+    LeasedRuns,
+)
+from buildatom.repositories.mongo import translates_mongo_errors
 
-Document = dict[str, Any]
-RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
+__all__ = ["COMPLETED", "FAILED", "RUNNING", "MarketingRepository", "parameters_id"]
 
 
-class MarketingRepository:
-    """The ``marketing_runs``, ``marketing_combinations`` and
+class MarketingRepository(LeasedRuns):
+    """The ``marketing_runs``, ``marketing_transform_parameters`` and
     ``marketing_models`` collections."""
 
     def __init__(self, database: Database[Any]) -> None:
-        self._runs = database["marketing_runs"]
+        super().__init__(database["marketing_runs"])
         self._parameters = database["marketing_transform_parameters"]
         self._models = database["marketing_models"]
-
-    @translates_mongo_errors
-    def start(self, run: Mapping[str, Any], lease: timedelta) -> None:
-        """Record a new run as ``running`` until ``lease`` from now."""
-        now = datetime.now(UTC)
-        self._runs.insert_one(
-            {
-                **run,
-                "_id": run["run_id"],
-                "status": RUNNING,
-                "created_at": now,
-                "lease_expires_at": now + lease,
-            }
-        )
 
     @translates_mongo_errors
     def add_parameters(
@@ -75,48 +67,9 @@ class MarketingRepository:
         if models:
             self._models.insert_many([dict(m) for m in models], ordered=False)
 
-    @translates_mongo_errors
-    def complete(self, run_id: str, summary: Mapping[str, Any]) -> None:
-        """Flip the run to ``completed``: from now on it is readable."""
-        self._runs.update_one(
-            {"_id": run_id, "status": RUNNING},
-            {
-                "$set": {**summary, "status": COMPLETED, "completed_at": _now()},
-                "$unset": {"lease_expires_at": ""},
-            },
-        )
-
-    def fail(self, run_id: str, reason: str) -> None:
-        """Mark the run ``failed`` and remove the records and models it wrote."""
-        with mongo_errors():
-            self._runs.update_one(
-                {"_id": run_id},
-                {
-                    "$set": {"status": FAILED, "error": reason, "completed_at": _now()},
-                    "$unset": {"lease_expires_at": ""},
-                },
-            )
-            self._parameters.delete_many({"transform_id": run_id})
-            self._models.delete_many({"training_id": run_id})
-
-    @translates_mongo_errors
-    def expire_stale_runs(self, now: datetime | None = None) -> list[str]:
-        """Fail every ``running`` run whose lease has passed; return their ids."""
-        moment = now or _now()
-        stale = [
-            document["_id"]
-            for document in self._runs.find(
-                {"status": RUNNING, "lease_expires_at": {"$lt": moment}}, {"_id": 1}
-            )
-        ]
-        for run_id in stale:
-            self.fail(run_id, "lease expired: the worker running it stopped")
-        return stale
-
-    @translates_mongo_errors
-    def find(self, run_id: str) -> Document | None:
-        """Return a run document of any kind, in any state."""
-        return self._runs.find_one({"_id": run_id})
+    def _discard(self, run_id: str) -> None:
+        self._parameters.delete_many({"transform_id": run_id})
+        self._models.delete_many({"training_id": run_id})
 
     @translates_mongo_errors
     def parameters(self, transform_id: str, position: int) -> Document | None:

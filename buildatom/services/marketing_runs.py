@@ -19,7 +19,7 @@ import pandas as pd
 
 from buildatom.errors import AppError, NotFound
 from buildatom.repositories.marketing import COMPLETED, MarketingRepository
-from buildatom.services.stale_runs import stale_run_sweeps
+from buildatom.services.run_leases import complete_run, fail_run, stale_run_sweeps
 from buildatom.storage.object_store import ObjectStore
 from buildatom.storage.parquet_objects import write_parquet
 
@@ -101,7 +101,7 @@ class MarketingRuns:
                     )
                 )
             self.repository.add_parameters(run_id, parameters)
-            self.repository.complete(run_id, summary)
+            complete_run(self.repository, run_id, summary)
         except BaseException as error:
             self.abandon(run_id, error, list(frames))
             raise
@@ -110,15 +110,7 @@ class MarketingRuns:
         self, run_id: str, error: BaseException, written_keys: Sequence[str]
     ) -> None:
         """Mark the run failed and remove what it wrote, as far as possible."""
-        reason = error.message if isinstance(error, AppError) else type(error).__name__
-        try:
-            self.repository.fail(run_id, reason)
-        except AppError as cleanup_error:
-            logger.warning(
-                "run %s not marked failed (%s); its lease will expire",
-                run_id,
-                cleanup_error.message,
-            )
+        reason = fail_run(self.repository, run_id, error)
         for key in written_keys:
             try:
                 self.objects.delete(self.bucket, key)

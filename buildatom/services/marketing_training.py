@@ -42,6 +42,7 @@ from buildatom.services.marketing_runs import (
 )
 from buildatom.services.marketing_transform import model_columns
 from buildatom.services.numbers import finite
+from buildatom.services.run_leases import complete_run
 from buildatom.storage.parquet_objects import read_parquet
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,8 @@ class MarketingTrainingService:
         try:
             started.result()
             inserted.result()
-            self._runs.repository.complete(
+            complete_run(
+                self._runs.repository,
                 training_id,
                 {"summary": summary, "best_models": best_models(documents)},
             )

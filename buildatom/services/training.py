@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from buildatom.errors import AppError, InvalidInput, NotFound, RunLost
+from buildatom.errors import InvalidInput, NotFound, RunLost
 from buildatom.modeling.cross_validation import evaluate_many
 from buildatom.modeling.design import (
     DataError,
@@ -37,8 +37,8 @@ from buildatom.services.combination_frames import (
     parse_csv_files,
     stacked_statistics,
 )
+from buildatom.services.run_leases import complete_run, fail_run, stale_run_sweeps
 from buildatom.services.scopes import Combination, ScopeService
-from buildatom.services.stale_runs import stale_run_sweeps
 from buildatom.services.training_documents import (
     Outcome,
     best_by_combination,
@@ -139,12 +139,10 @@ class TrainingService:
         try:
             outcome = self._train_all(run_id, scope_set.combinations, request)
             summary = run_summary(run_id, outcome, time.perf_counter() - started)
-            if not self._runs.complete(
-                run_id, {"summary": summary, **outcome.totals()}
-            ):
-                raise RunLost(f"run {run_id} expired before it could complete")
+            complete_run(self._runs, run_id, {"summary": summary, **outcome.totals()})
         except BaseException as error:
-            self._abandon(run_id, error)
+            reason = fail_run(self._runs, run_id, error)
+            logger.warning("run %s failed: %s", run_id, reason)
             raise
         logger.info(
             "run %s completed: %d models, %d failed combinations in %.2f s",
@@ -231,18 +229,6 @@ class TrainingService:
         except NotFound:
             loaded.error = f"file {combination.file_key!r} not found in the data bucket"
         return loaded
-
-    def _abandon(self, run_id: str, error: BaseException) -> None:
-        reason = error.message if isinstance(error, AppError) else type(error).__name__
-        try:
-            self._runs.fail(run_id, reason)
-        except AppError as cleanup_error:
-            logger.warning(
-                "run %s not marked failed (%s); its lease will expire",
-                run_id,
-                cleanup_error.message,
-            )
-        logger.warning("run %s failed: %s", run_id, reason)
 
 
 def _check_columns(columns: Sequence[str], request: TrainingRequest) -> None:

@@ -20,7 +20,7 @@ from buildatom.services.marketing_training import (
     MarketingTrainingRequest,
     MarketingTrainingService,
 )
-from buildatom.services.stale_runs import stale_run_sweeps
+from buildatom.services.run_leases import stale_run_sweeps
 from tests.api.test_marketing_chain import (
     API,
     list_keys,
