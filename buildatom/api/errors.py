@@ -19,6 +19,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from buildatom.errors import AppError
 from buildatom.log_config import current_request_id
 
+# Descriptions of the extra answers of the endpoints that start runs.
+RUN_LOST = "The run's lease passed before it completed"
+SLOTS_BUSY = "Every training slot is busy; see Retry-After"
+
 logger = logging.getLogger(__name__)
 
 ErrorResponse = tuple[dict[str, Any], int, dict[str, str]]

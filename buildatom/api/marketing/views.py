@@ -16,6 +16,7 @@ from buildatom.api.dependencies import (
     marketing_transform_service,
     training_slot,
 )
+from buildatom.api.errors import RUN_LOST, SLOTS_BUSY
 from buildatom.api.marketing.results_schemas import (
     ExportQuerySchema,
     MarketingExportSchema,
@@ -47,6 +48,7 @@ blp = Blueprint("marketing", __name__, description="Marketing mix modeling")
 @blp.route("/marketing/prepare-data", methods=["POST"])
 @blp.arguments(PrepareDataRequestSchema)
 @blp.response(200, PrepareDataResponseSchema)
+@blp.alt_response(409, description=RUN_LOST)
 def prepare_data(request: PrepareRequest) -> dict[str, Any]:
     """Filter a set's files by fiscal year, drop zero columns, store Parquet."""
     return marketing_prepare_service().prepare(request)
@@ -55,6 +57,7 @@ def prepare_data(request: PrepareRequest) -> dict[str, Any]:
 @blp.route("/marketing/transform-variables", methods=["POST"])
 @blp.arguments(TransformVariablesRequestSchema)
 @blp.response(200, TransformVariablesResponseSchema)
+@blp.alt_response(409, description=RUN_LOST)
 def transform_variables(request: TransformRequest) -> dict[str, Any]:
     """Apply adstock, saturation and scaling per combination and region."""
     return marketing_transform_service().transform(request)
@@ -63,7 +66,8 @@ def transform_variables(request: TransformRequest) -> dict[str, Any]:
 @blp.route("/marketing/train-models", methods=["POST"])
 @blp.arguments(TrainMarketingModelsRequestSchema)
 @blp.response(200, TrainMarketingModelsResponseSchema)
-@blp.alt_response(429, description="Every training slot is busy; see Retry-After")
+@blp.alt_response(409, description=RUN_LOST)
+@blp.alt_response(429, description=SLOTS_BUSY)
 def train_marketing_models(request: MarketingTrainingRequest) -> dict[str, Any]:
     """Train sign-constrained models per combination, y variable and type."""
     with training_slot():

@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from buildatom.api.dependencies import training_service, training_slot
+from buildatom.api.errors import RUN_LOST, SLOTS_BUSY
 from buildatom.api.training.schemas import (
     TrainModelsRequestSchema,
     TrainModelsResponseSchema,
@@ -21,7 +22,8 @@ blp = Blueprint("training", __name__, description="Train regression models")
 @blp.route("/train-models", methods=["POST"])
 @blp.arguments(TrainModelsRequestSchema)
 @blp.response(200, TrainModelsResponseSchema)
-@blp.alt_response(429, description="Every training slot is busy; see Retry-After")
+@blp.alt_response(409, description=RUN_LOST)
+@blp.alt_response(429, description=SLOTS_BUSY)
 def train_models(body: dict[str, Any]) -> dict[str, Any]:
     """Train the chosen models on every combination of a set and store the run."""
     with training_slot():
