@@ -21,15 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
-from botocore.config import Config
 from pymongo import MongoClient
 from pymongo.database import Database
 
 from benchmarks.resources import child_pids
 from devservers.binaries import minio_server, mongo_server
-from devservers.processes import MINIO_PASSWORD, MINIO_USER, LocalServer, free_port
+from devservers.processes import (
+    LocalServer,
+    free_port,
+    s3_client,
+    stop_process,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -173,25 +176,13 @@ def bench_environment() -> Iterator[BenchEnvironment]:
             data_bucket=f"bench-data-{suffix}",
             results_bucket=f"bench-results-{suffix}",
             mongo_client=client,
-            s3=s3_client(minio.url),
+            s3=s3_client(minio.url, pool_connections=32),
         )
         env.s3.create_bucket(Bucket=env.data_bucket)
         stack.callback(env.http.close)
         stack.callback(stop_api, env)
         start_api(env)
         yield env
-
-
-def s3_client(endpoint: str) -> Any:
-    """A path-style boto3 client for the bench MinIO, pooled for threads."""
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=MINIO_USER,
-        aws_secret_access_key=MINIO_PASSWORD,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, max_pool_connections=32),
-    )
 
 
 def start_api(env: BenchEnvironment, settings: Mapping[str, str] | None = None) -> None:
@@ -229,7 +220,7 @@ def start_api(env: BenchEnvironment, settings: Mapping[str, str] | None = None) 
 def stop_api(env: BenchEnvironment) -> None:
     """Stop gunicorn if it runs."""
     if env.gunicorn is not None:
-        _stop_process(env.gunicorn)
+        stop_process(env.gunicorn, 30.0)
         env.gunicorn = None
 
 
@@ -254,17 +245,6 @@ def _wait_healthy(env: BenchEnvironment, log_path: Path) -> None:
         time.sleep(0.2)
     tail = log_path.read_text(errors="replace")[-2000:]
     raise BenchError(f"the API did not become healthy; gunicorn log tail:\n{tail}")
-
-
-def _stop_process(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout)
 
 
 def check_response(response: requests.Response, what: str) -> Any:

@@ -14,11 +14,43 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
 
 from devservers.binaries import ServerBinary
 
 MINIO_USER = "minioadmin"
 MINIO_PASSWORD = "minioadmin"
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Terminate ``process`` (resuming it first if paused) and wait; kill it
+    if it has not exited after ``timeout`` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGCONT)
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+
+
+def s3_client(endpoint: str, pool_connections: int = 10) -> Any:
+    """A path-style boto3 S3 client for a local MinIO started here."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=MINIO_USER,
+        aws_secret_access_key=MINIO_PASSWORD,
+        region_name="us-east-1",
+        config=Config(
+            s3={"addressing_style": "path"}, max_pool_connections=pool_connections
+        ),
+    )
 
 
 class ServerStartError(RuntimeError):
@@ -92,15 +124,8 @@ class LocalServer:
     def stop(self, timeout: float = 15.0) -> None:
         """Terminate the process, killing it if it does not exit in time."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGCONT)
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        if process is not None:
+            stop_process(process, timeout)
 
     def kill(self) -> None:
         """End the process at once (SIGKILL), as a crash would."""

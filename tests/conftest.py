@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from flask import Flask
 from flask.testing import FlaskClient
 from pymongo import MongoClient
@@ -24,7 +22,7 @@ from pymongo.database import Database
 
 from buildatom.app import create_app
 from devservers.binaries import minio_server, mongo_server
-from devservers.processes import MINIO_PASSWORD, MINIO_USER, LocalServer, free_port
+from devservers.processes import LocalServer, free_port, s3_client
 
 
 @dataclass
@@ -64,17 +62,6 @@ def private_servers(tmp_path: Path) -> Iterator[Servers]:
     running = start_servers(tmp_path / "servers")
     yield running
     running.stop()
-
-
-def s3_client(endpoint: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=MINIO_USER,
-        aws_secret_access_key=MINIO_PASSWORD,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}),
-    )
 
 
 @dataclass
