@@ -10,7 +10,6 @@ Karush-Kuhn-Tucker (KKT) optimality conditions.
 
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +24,8 @@ _KKT_RELATIVE_TOLERANCE = 1e-9
 
 
 class ConvergenceWarning(UserWarning):
-    """Coordinate descent stopped at its sweep limit before converging."""
+    """Coordinate descent stopped at its sweep limit before converging (issued
+    by the models that use it, which name the option that raises the limit)."""
 
 
 class BatchSolution(NamedTuple):
@@ -42,33 +42,6 @@ class BatchSolution(NamedTuple):
 
 
 def minimize_penalized_quadratic(
-    hessian: FloatArray,
-    linear: FloatArray,
-    l1_penalty: ArrayLike,
-    lower: FloatArray | None = None,
-    upper: FloatArray | None = None,
-    *,
-    max_sweeps: int = 1000,
-    tol: float = 1e-4,
-) -> FloatArray:
-    """The coefficients of :func:`solve_penalized_quadratics`, warning with
-    a `ConvergenceWarning` about problems unsolved after ``max_sweeps``."""
-    batch = solve_penalized_quadratics(
-        hessian, linear, l1_penalty, lower, upper, max_sweeps=max_sweeps, tol=tol
-    )
-    unsolved = int((~batch.converged).sum())
-    if unsolved:
-        warnings.warn(
-            f"coordinate descent did not converge for {unsolved} of "
-            f"{batch.coef.shape[0]} problems within {max_sweeps} sweeps; "
-            "raise max_iter",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return batch.coef
-
-
-def solve_penalized_quadratics(
     hessian: FloatArray,
     linear: FloatArray,
     l1_penalty: ArrayLike,

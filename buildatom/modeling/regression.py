@@ -8,6 +8,7 @@ once (every fold of every combination), with the scikit-learn objectives.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,9 +19,9 @@ from numpy.typing import NDArray
 
 from buildatom.modeling.constrained_solvers import bounded_ridge_solve
 from buildatom.modeling.coordinate_descent import (
+    ConvergenceWarning,
     minimize_penalized_quadratic,
     solve_linear_systems,
-    solve_penalized_quadratics,
 )
 from buildatom.modeling.design import DesignMatrix
 
@@ -270,13 +271,23 @@ def fit_coefficients(
     n_rows = problems.n_rows[:, None, None]
     ridge_part = alpha * (1.0 - spec.l1_ratio)
     hessian = problems.gram / n_rows + ridge_part * np.eye(problems.gram.shape[-1])
-    return minimize_penalized_quadratic(
+    batch = minimize_penalized_quadratic(
         hessian,
         problems.moment / problems.n_rows[:, None],
         alpha * spec.l1_ratio,
         max_sweeps=spec.max_iter,
         tol=spec.tol,
     )
+    unsolved = int((~batch.converged).sum())
+    if unsolved:
+        warnings.warn(
+            f"{spec.name.value}: coordinate descent did not converge for "
+            f"{unsolved} of {len(batch.coef)} fits within {spec.max_iter} sweeps; "
+            "raise max_iter",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return batch.coef
 
 
 def _bounded_ridge(
@@ -286,7 +297,7 @@ def _bounded_ridge(
     upper: FloatArray,
 ) -> FloatArray:
     hessian = problems.gram + spec.alpha * np.eye(problems.gram.shape[-1])
-    batch = solve_penalized_quadratics(
+    batch = minimize_penalized_quadratic(
         hessian,
         problems.moment,
         0.0,

@@ -12,7 +12,6 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from buildatom.modeling.coordinate_descent import (
     ConvergenceWarning,
     minimize_penalized_quadratic,
-    solve_penalized_quadratics,
 )
 from buildatom.modeling.design import build_design_matrix
 from buildatom.modeling.regression import (
@@ -292,7 +291,7 @@ def test_constrained_ridge_is_exact_where_descent_cannot_certify_it():
     spec = model_spec("custom_constrained_ridge", {"alpha": 1e-6})
     problems = least_squares_problems(X, y)
     hessian = problems.gram + spec.alpha * np.eye(3)
-    descent = solve_penalized_quadratics(
+    descent = minimize_penalized_quadratic(
         hessian,
         problems.moment,
         0.0,
@@ -321,7 +320,9 @@ def test_penalized_quadratic_with_l1_and_bounds_beats_a_generic_optimizer():
     def objective(w):
         return 0.5 * w @ H @ w - c @ w + lam * np.abs(w).sum()
 
-    w = minimize_penalized_quadratic(H[None], c[None], lam, lower[None], upper[None])
+    w = minimize_penalized_quadratic(
+        H[None], c[None], lam, lower[None], upper[None]
+    ).coef
     start = np.clip(np.zeros(4), lower, upper)
     generic = minimize(
         objective,
@@ -342,19 +343,28 @@ def test_batched_descent_equals_one_problem_at_a_time():
     c = rng.normal(size=(6, 3))
     lam = rng.uniform(0.0, 0.5, 6)
 
-    together = minimize_penalized_quadratic(H, c, lam)
+    together = minimize_penalized_quadratic(H, c, lam).coef
 
     for i in range(6):
-        alone = minimize_penalized_quadratic(H[i : i + 1], c[i : i + 1], lam[i])
+        alone = minimize_penalized_quadratic(H[i : i + 1], c[i : i + 1], lam[i]).coef
         np.testing.assert_allclose(together[i], alone[0], rtol=1e-12, atol=1e-14)
 
 
-def test_sweep_limit_warns():
+def test_sweep_limit_leaves_the_problem_unconverged():
     H = np.array([[[1.0, 0.999], [0.999, 1.0]]])
     c = np.array([[1.0, -1.0]])
 
-    with pytest.warns(ConvergenceWarning, match="did not converge.*raise max_iter"):
-        minimize_penalized_quadratic(H, c, 0.001, max_sweeps=1, tol=0.0)
+    batch = minimize_penalized_quadratic(H, c, 0.001, max_sweeps=1, tol=0.0)
+
+    assert not batch.converged[0] and not batch.exact[0]
+
+
+def test_lasso_at_its_sweep_limit_warns(data):
+    X, y = data
+    spec = model_spec("lasso", {"alpha": 0.001, "max_iter": 1, "tol": 1e-12})
+
+    with pytest.warns(ConvergenceWarning, match=r"lasso: .*1 of 1 fits.*max_iter"):
+        fit_coefficients(spec, least_squares_problems(X, y))
 
 
 def test_bounds_resolve_levels_text_variables_and_dropped_variables():
