@@ -23,11 +23,6 @@ _FREE_POSITIVE, _FREE_NEGATIVE, _ZERO, _AT_LOWER, _AT_UPPER = range(5)
 _KKT_RELATIVE_TOLERANCE = 1e-9
 
 
-class ConvergenceWarning(UserWarning):
-    """Coordinate descent stopped at its sweep limit before converging (issued
-    by the models that use it, which name the option that raises the limit)."""
-
-
 class BatchSolution(NamedTuple):
     """Minimisers of a batch, with how each was reached.
 

@@ -60,6 +60,8 @@ class ModelEvaluation:
     is). Coefficients, intercept, AIC/BIC and price elasticity come from the
     fit on all ``n_rows`` rows; ``coefficients`` and ``intercept`` are in raw
     units, ``scaled_coefficients`` as fitted on the standardized features.
+    ``converged`` is false when the solver stopped at ``max_iter`` on any of
+    the fits (folds or final).
     """
 
     model_name: ModelName
@@ -75,6 +77,7 @@ class ModelEvaluation:
     bic: float
     n_rows: int
     price_elasticity: float
+    converged: bool = True
 
 
 def evaluate_models(
@@ -175,9 +178,11 @@ def _evaluate_model(
     system, x_mean, y_mean = problems
     bounds = _Bounds.of(batch, spec)
     if bounds is None:
-        coefficients = fit_coefficients(spec, system)
+        fit = fit_coefficients(spec, system)
     else:
-        coefficients = fit_coefficients(spec, system, bounds.lower, bounds.upper)
+        fit = fit_coefficients(spec, system, bounds.lower, bounds.upper)
+    coefficients = fit.coef
+    converged = fit.converged.reshape(len(batch.designs), batch.k_folds + 1)
     intercept = y_mean - np.einsum("bp,bp->b", x_mean, coefficients)
     y_hat = np.matmul(coefficients[:, None, :], batch.features)[:, 0, :]
     residual = batch.y - (y_hat + intercept[:, None])
@@ -218,6 +223,7 @@ def _evaluate_model(
                 bic=bic,
                 n_rows=design.n_rows,
                 price_elasticity=elasticity[i],
+                converged=bool(converged[i].all()),
             )
         )
     return evaluations

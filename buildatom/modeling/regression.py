@@ -8,24 +8,24 @@ once (every fold of every combination), with the scikit-learn objectives.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from buildatom.modeling.constrained_solvers import bounded_ridge_solve
 from buildatom.modeling.coordinate_descent import (
-    ConvergenceWarning,
     minimize_penalized_quadratic,
     solve_linear_systems,
 )
 from buildatom.modeling.design import DesignMatrix
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 Bound = tuple[float | None, float | None]
 
 # scipy.linalg.lstsq cut-off used by scikit-learn's LinearRegression (tol=1e-6):
@@ -97,6 +97,16 @@ class LeastSquaresProblems:
     gram: FloatArray
     moment: FloatArray
     n_rows: FloatArray
+
+
+class CoefficientFit(NamedTuple):
+    """The coefficients of a batch of fits, shape (b, p), and per fit whether
+    the solver met its stopping test (false only for a lasso or elastic net
+    that ran out of ``max_iter`` sweeps, whose coefficients are then the last
+    iterate, as scikit-learn's with its ``ConvergenceWarning``)."""
+
+    coef: FloatArray
+    converged: BoolArray
 
 
 _DEFAULTS: dict[ModelName, dict[str, object]] = {
@@ -225,7 +235,7 @@ def fit_coefficients(
     problems: LeastSquaresProblems,
     lower: FloatArray | None = None,
     upper: FloatArray | None = None,
-) -> FloatArray:
+) -> CoefficientFit:
     """Fit the coefficients of one model on every problem of a batch.
 
     Parameters
@@ -238,8 +248,9 @@ def fit_coefficients(
 
     Returns
     -------
-    ndarray of shape (b, p)
-        Coefficients ``w`` minimising, with ``n`` training rows:
+    CoefficientFit
+        Coefficients ``w`` of shape (b, p) minimising, with ``n`` training
+        rows:
 
         - linear: ``‖y − Xw‖²``, minimum-norm ``w`` when ``X`` is rank
           deficient (singular values below 1e-6 of the largest are dropped, as
@@ -254,6 +265,7 @@ def fit_coefficients(
           the ridge-augmented system (`bounded_ridge_solve`).
 
         Without bounds, ``α = 0`` makes every model the linear one.
+        ``converged`` says per fit whether the solver met its stopping test.
     """
     alpha = spec.alpha
     if (
@@ -263,10 +275,13 @@ def fit_coefficients(
     ):
         return _bounded_ridge(spec, problems, lower, upper)
 
+    closed_form = np.ones(len(problems.moment), dtype=bool)
     if spec.name is ModelName.LINEAR or alpha == 0.0:
-        return _minimum_norm_least_squares(problems.X, problems.y)
+        coef = _minimum_norm_least_squares(problems.X, problems.y)
+        return CoefficientFit(coef, closed_form)
     if spec.name in (ModelName.RIDGE, ModelName.CONSTRAINED_RIDGE):
-        return _ridge_solution(problems.gram, problems.moment, alpha)
+        coef = _ridge_solution(problems.gram, problems.moment, alpha)
+        return CoefficientFit(coef, closed_form)
 
     n_rows = problems.n_rows[:, None, None]
     ridge_part = alpha * (1.0 - spec.l1_ratio)
@@ -278,16 +293,7 @@ def fit_coefficients(
         max_sweeps=spec.max_iter,
         tol=spec.tol,
     )
-    unsolved = int((~batch.converged).sum())
-    if unsolved:
-        warnings.warn(
-            f"{spec.name.value}: coordinate descent did not converge for "
-            f"{unsolved} of {len(batch.coef)} fits within {spec.max_iter} sweeps; "
-            "raise max_iter",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return batch.coef
+    return CoefficientFit(batch.coef, batch.converged)
 
 
 def _bounded_ridge(
@@ -295,7 +301,7 @@ def _bounded_ridge(
     problems: LeastSquaresProblems,
     lower: FloatArray,
     upper: FloatArray,
-) -> FloatArray:
+) -> CoefficientFit:
     hessian = problems.gram + spec.alpha * np.eye(problems.gram.shape[-1])
     batch = minimize_penalized_quadratic(
         hessian,
@@ -306,11 +312,13 @@ def _bounded_ridge(
         max_sweeps=spec.max_iter,
         tol=spec.tol,
     )
+    converged = batch.exact.copy()
     for i in np.flatnonzero(~batch.exact):
-        batch.coef[i] = bounded_ridge_solve(
+        exact = bounded_ridge_solve(
             problems.X[i], problems.y[i], spec.alpha, lower[i], upper[i]
-        ).coef
-    return batch.coef
+        )
+        batch.coef[i], converged[i] = exact.coef, exact.converged
+    return CoefficientFit(batch.coef, converged)
 
 
 def _minimum_norm_least_squares(X: FloatArray, y: FloatArray) -> FloatArray:

@@ -41,6 +41,7 @@ METRIC_COLUMNS = (
     "price_elasticity",
     "intercept",
     "n_rows",
+    "converged",
 )
 FOLD_COLUMNS = ("fold", "n_train", "n_test")
 FOLD_METRICS = ("mape_test", "r2_test", "mape_train", "r2_train")
@@ -240,13 +241,15 @@ def _model_rows(
     ]
     coefficients = {c["name"]: c["value"] for c in model["coefficients"]}
     tail = [_cell(coefficients.get(name)) for name in coefficient_names]
+    # Runs stored before a column existed (``converged``) leave it empty.
     if not include_folds:
-        yield [*lead, *(_cell(model[c]) for c in METRIC_COLUMNS), *tail]
+        yield [*lead, *(_cell(model.get(c)) for c in METRIC_COLUMNS), *tail]
         return
     for fold in model["folds"]:
         metrics = {**model, **{k: fold[k] for k in FOLD_METRICS}}
         fold_cells = [fold[c] for c in FOLD_COLUMNS]
-        yield [*lead, *fold_cells, *(_cell(metrics[c]) for c in METRIC_COLUMNS), *tail]
+        cells = [_cell(metrics.get(c)) for c in METRIC_COLUMNS]
+        yield [*lead, *fold_cells, *cells, *tail]
 
 
 def _cell(value: Any) -> Any:

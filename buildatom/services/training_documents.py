@@ -132,6 +132,7 @@ def _model_document(model: ModelEvaluation) -> dict[str, Any]:
         "price_elasticity": finite(model.price_elasticity),
         "intercept": finite(model.intercept),
         "n_rows": model.n_rows,
+        "converged": model.converged,
         "coefficients": pairs(model.coefficients),
         "scaled_coefficients": pairs(model.scaled_coefficients),
         "folds": [

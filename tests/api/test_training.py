@@ -167,6 +167,31 @@ def test_constrained_ridge_honours_bounds(demo: Any, client: FlaskClient) -> Non
         assert coefficients["Distribution"] == 0
 
 
+def test_lasso_stopped_at_max_iter_is_answered_stored_and_exported_unconverged(
+    demo: Any, client: FlaskClient
+) -> None:
+    configs = {"lasso": {"alpha": 0.001, "max_iter": 1, "tol": 1e-12}}
+
+    body = train(
+        client, models_to_run=["lasso", "ridge"], custom_model_configs=configs
+    ).get_json()
+    run_id = body["summary"]["run_id"]
+    export = client.get(f"/api/v1/model-results/export/{run_id}")
+
+    answered = {
+        (result["combination_id"], model["model_name"]): model["converged"]
+        for result in body["combination_results"]
+        for model in result["model_results"]
+    }
+    assert len(answered) == 24
+    assert all(flag is (model == "ridge") for (_, model), flag in answered.items())
+    stored = demo.database.model_results.find_one({"run_id": run_id, "position": 0})
+    assert [m["converged"] for m in stored["models"]] == [False, True]
+    rows = pd.read_csv(io.StringIO(export.get_data(as_text=True)))
+    exported = rows.set_index(["combination_id", "model_name"])["converged"]
+    assert exported.to_dict() == answered
+
+
 def test_failed_combination_fails_alone(demo: Any, client: FlaskClient) -> None:
     zero = "Date,Channel,Brand,PPG,Price,Distribution,Promo,Volume,Revenue\n" + (
         "2024-01-01,walmart,heinz,small,2.0,0.9,0,0,0\n" * 20

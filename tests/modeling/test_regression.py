@@ -9,10 +9,7 @@ from scipy.optimize import lsq_linear, minimize
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 
-from buildatom.modeling.coordinate_descent import (
-    ConvergenceWarning,
-    minimize_penalized_quadratic,
-)
+from buildatom.modeling.coordinate_descent import minimize_penalized_quadratic
 from buildatom.modeling.design import build_design_matrix
 from buildatom.modeling.regression import (
     LeastSquaresProblems,
@@ -170,7 +167,8 @@ def test_closed_form_models_match_sklearn(data, name, config, reference, fit_int
     spec = model_spec(name, {**config, "fit_intercept": fit_intercept})
     reference.set_params(fit_intercept=fit_intercept).fit(X, y)
 
-    coefficients = fit_coefficients(spec, least_squares_problems(X, y, fit_intercept))
+    problems = least_squares_problems(X, y, fit_intercept)
+    coefficients = fit_coefficients(spec, problems).coef
 
     assert_coefficients_close(coefficients[0], reference.coef_, CLOSED_FORM_RTOL)
 
@@ -202,7 +200,7 @@ def test_descent_models_match_sklearn(data, name, config, reference):
     tight = reference.set_params(tol=1e-10, max_iter=100_000).fit(X, y)
 
     problems = least_squares_problems(X, y, spec.fit_intercept)
-    coefficients = fit_coefficients(spec, problems)[0]
+    coefficients = fit_coefficients(spec, problems).coef[0]
 
     assert_coefficients_close(coefficients, tight.coef_, ITERATIVE_RTOL)
     with warnings.catch_warnings():
@@ -215,7 +213,8 @@ def test_linear_rank_deficient_gives_minimum_norm_solution(data):
     X, y = data
     X = np.column_stack([X, 2.0 * X[:, 0]])  # exact collinearity
 
-    coefficients = fit_coefficients(model_spec("linear"), least_squares_problems(X, y))
+    problems = least_squares_problems(X, y)
+    coefficients = fit_coefficients(model_spec("linear"), problems).coef
 
     reference = LinearRegression().fit(X, y).coef_
     assert_coefficients_close(coefficients[0], reference, CLOSED_FORM_RTOL)
@@ -233,7 +232,8 @@ def test_all_zero_feature_gets_zero_coefficient(data, name):
     X, y = data
     X = np.column_stack([X, np.zeros(len(y))])
 
-    coefficients = fit_coefficients(model_spec(name), least_squares_problems(X, y))
+    problems = least_squares_problems(X, y)
+    coefficients = fit_coefficients(model_spec(name), problems).coef
 
     assert coefficients[0, -1] == 0.0
 
@@ -254,7 +254,7 @@ def test_constrained_ridge_with_active_bounds_matches_bvls(data):
 
     coefficients = fit_coefficients(
         spec, least_squares_problems(X, y), lower[None], upper[None]
-    )[0]
+    ).coef[0]
 
     reference = augmented_bounded_ridge(X, y, 0.5, lower, upper)
     assert_coefficients_close(coefficients, reference, CLOSED_FORM_RTOL)
@@ -268,7 +268,7 @@ def test_constrained_ridge_meets_the_kkt_conditions(data):
     problems = least_squares_problems(X, y)
     spec = model_spec("custom_constrained_ridge", {"alpha": 1.0})
 
-    w = fit_coefficients(spec, problems, lower[None], upper[None])[0]
+    w = fit_coefficients(spec, problems, lower[None], upper[None]).coef[0]
 
     gradient = problems.gram[0] @ w + 1.0 * w - problems.moment[0]
     slack = 1e-8 * np.abs(problems.moment[0]).max()
@@ -304,11 +304,13 @@ def test_constrained_ridge_is_exact_where_descent_cannot_certify_it():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        w = fit_coefficients(spec, problems, lower[None], upper[None])[0]
+        fit = fit_coefficients(spec, problems, lower[None], upper[None])
 
     reference = augmented_bounded_ridge(X, y, spec.alpha, lower, upper)
+    w = fit.coef[0]
     assert_coefficients_close(w, reference, CLOSED_FORM_RTOL)
     assert w[1] == -0.5 and w[2] == 1.2
+    assert fit.converged[0]
 
 
 def test_penalized_quadratic_with_l1_and_bounds_beats_a_generic_optimizer():
@@ -359,12 +361,17 @@ def test_sweep_limit_leaves_the_problem_unconverged():
     assert not batch.converged[0] and not batch.exact[0]
 
 
-def test_lasso_at_its_sweep_limit_warns(data):
+@pytest.mark.parametrize(
+    ("config", "converged"),
+    [({}, True), ({"alpha": 0.001, "max_iter": 1, "tol": 1e-12}, False)],
+    ids=["defaults", "one-sweep"],
+)
+def test_lasso_reports_whether_it_converged(data, config, converged):
     X, y = data
-    spec = model_spec("lasso", {"alpha": 0.001, "max_iter": 1, "tol": 1e-12})
 
-    with pytest.warns(ConvergenceWarning, match=r"lasso: .*1 of 1 fits.*max_iter"):
-        fit_coefficients(spec, least_squares_problems(X, y))
+    fit = fit_coefficients(model_spec("lasso", config), least_squares_problems(X, y))
+
+    assert fit.converged.tolist() == [converged]
 
 
 def test_bounds_resolve_levels_text_variables_and_dropped_variables():

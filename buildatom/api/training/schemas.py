@@ -158,6 +158,13 @@ class ModelResultSchema(Schema):
         metadata={"example": {"Price": -150.3, "Promo": 80.2}},
     )
     n_rows = fields.Integer(metadata={"example": 156})
+    converged = fields.Boolean(
+        metadata={
+            "example": True,
+            "description": "False when a lasso or elastic net stopped at "
+            "max_iter on a fold or the final fit; raise max_iter.",
+        }
+    )
     dropped_variables = fields.List(
         fields.String(), metadata={"example": ["Channel", "Brand", "PPG"]}
     )
