@@ -58,6 +58,7 @@ def model_view(model: Mapping[str, Any]) -> dict[str, Any]:
         "roi": _as_map(model.get("roi"), "variable"),
         "n_train": model["n_train"],
         "n_test": model["n_test"],
+        "converged": model.get("solver_converged"),
         "created_at": model["created_at"],
         "training_id": model["training_id"],
     }

@@ -227,6 +227,7 @@ def test_results_answer_documented_shape(
     assert first["y_variable"] == "Revenue"
     assert first["training_id"] == training_id
     assert first["created_at"].endswith("Z")
+    assert all(model["converged"] is True for model in models)
     for key in (
         "mape",
         "r_squared",

@@ -62,6 +62,14 @@ class MarketingModelSchema(Schema):
     roi = _name_map({"TV_Spend": 1.8, "Digital_Spend": 2.4})
     n_train = fields.Integer(metadata={"example": 249})
     n_test = fields.Integer(metadata={"example": 63})
+    converged = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "example": True,
+            "description": "False when the solver stopped at its iteration "
+            "limit before the optimality conditions held.",
+        },
+    )
     created_at = UtcDateTime(metadata={"example": "2025-08-01T10:00:00.000Z"})
     training_id = fields.String(metadata={"example": TRAINING_ID_EXAMPLE})
 
