@@ -21,16 +21,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from buildatom.repositories.leased_runs import (
-    COMPLETED,
-    FAILED,
-    RUNNING,
-    Document,
-    LeasedRuns,
-)
+from buildatom.repositories.leased_runs import Document, LeasedRuns
 from buildatom.repositories.mongo import translates_mongo_errors
-
-__all__ = ["COMPLETED", "FAILED", "RUNNING", "MarketingRepository", "parameters_id"]
 
 
 class MarketingRepository(LeasedRuns):

@@ -17,16 +17,8 @@ from typing import Any
 import pymongo
 from pymongo.database import Database
 
-from buildatom.repositories.leased_runs import (
-    COMPLETED,
-    FAILED,
-    RUNNING,
-    Document,
-    LeasedRuns,
-)
+from buildatom.repositories.leased_runs import Document, LeasedRuns
 from buildatom.repositories.mongo import mongo_errors, translates_mongo_errors
-
-__all__ = ["COMPLETED", "FAILED", "RUNNING", "TrainingRunRepository", "result_id"]
 
 SCAN_BATCH_DOCUMENTS = 100
 # One batch of an export's scan may cross every document stored before the

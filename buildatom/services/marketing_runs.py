@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from buildatom.errors import AppError, NotFound
-from buildatom.repositories.marketing import COMPLETED, MarketingRepository
+from buildatom.repositories.leased_runs import COMPLETED
+from buildatom.repositories.marketing import MarketingRepository
 from buildatom.services.run_leases import complete_run, fail_run, stale_run_sweeps
 from buildatom.storage.object_store import ObjectStore
 from buildatom.storage.parquet_objects import write_parquet

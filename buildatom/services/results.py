@@ -10,11 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from buildatom.errors import NotFound
-from buildatom.repositories.training_runs import (
-    COMPLETED,
-    RUNNING,
-    TrainingRunRepository,
-)
+from buildatom.repositories.leased_runs import COMPLETED, RUNNING
+from buildatom.repositories.training_runs import TrainingRunRepository
 from buildatom.services.page_cache import completed_pages
 from buildatom.services.training_documents import model_view
 
