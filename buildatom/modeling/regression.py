@@ -260,9 +260,9 @@ def fit_coefficients(
           ½α(1 − ρ)‖w‖²`` with ``ρ = l1_ratio``;
         - constrained ridge: the ridge objective subject to
           ``lower ≤ w ≤ upper``, solved exactly: batched descent with an
-          active-set finish, and for any problem whose result that cannot
-          certify by the KKT conditions, bounded-variable least squares on
-          the ridge-augmented system (`bounded_ridge_solve`).
+          active-set finish checked by the KKT conditions, and
+          bounded-variable least squares on the ridge-augmented system
+          (`bounded_ridge_solve`) for any problem that check does not pass.
 
         Without bounds, ``α = 0`` makes every model the linear one.
         ``converged`` says per fit whether the solver met its stopping test.

@@ -32,6 +32,11 @@ class LeasedRuns:
     def __init__(self, runs: Collection[Document]) -> None:
         self._runs = runs
 
+    @property
+    def collection_name(self) -> str:
+        """Name of the run collection."""
+        return self._runs.name
+
     def _discard(self, run_id: str) -> None:
         """Remove the documents a failed run wrote besides its run document."""
 

@@ -20,7 +20,7 @@ import pandas as pd
 from buildatom.errors import AppError, NotFound
 from buildatom.repositories.leased_runs import COMPLETED
 from buildatom.repositories.marketing import MarketingRepository
-from buildatom.services.run_leases import complete_run, fail_run, stale_run_sweeps
+from buildatom.services.run_leases import complete_run, fail_run, start_run
 from buildatom.storage.object_store import ObjectStore
 from buildatom.storage.parquet_objects import write_parquet
 
@@ -67,12 +67,9 @@ class MarketingRuns:
         return run
 
     def start(self, run_id: str, kind: str, document: dict[str, Any]) -> None:
-        """Record the run as ``running``; first, at most once a minute per
-        process, fail the runs whose worker died."""
-        if stale_run_sweeps.due():
-            for stale in self.repository.expire_stale_runs():
-                logger.warning("marketing run %s expired while running", stale)
-        self.repository.start({**document, "run_id": run_id, "kind": kind}, RUN_LEASE)
+        """Record the run as ``running`` (see :func:`start_run`)."""
+        run = {**document, "run_id": run_id, "kind": kind}
+        start_run(self.repository, run, RUN_LEASE)
 
     def record_with_frames(
         self,

@@ -3,7 +3,7 @@ for runs whose worker died.
 
 Failing expired runs scans the run collection, which on FerretDB costs a
 decode of every run document; starting a run does it at most once a minute
-per process (:data:`stale_run_sweeps`) instead of every time.
+per process and collection (:func:`start_run`) instead of every time.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from buildatom.errors import AppError, RunLost
@@ -23,29 +24,41 @@ SWEEP_SECONDS = 60.0
 
 
 class SweepSchedule:
-    """Says yes at most once per ``interval`` seconds (thread-safe)."""
+    """Says yes at most once per ``interval`` seconds for each run collection
+    (thread-safe)."""
 
     def __init__(self, interval: float = SWEEP_SECONDS) -> None:
         self._interval = interval
-        self._last: float | None = None
+        self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def due(self) -> bool:
-        """Whether a sweep should run now; a yes starts the next interval."""
+    def due(self, collection: str) -> bool:
+        """Whether ``collection`` should be swept now; a yes starts its next
+        interval."""
         now = time.monotonic()
         with self._lock:
-            if self._last is not None and now - self._last < self._interval:
+            last = self._last.get(collection)
+            if last is not None and now - last < self._interval:
                 return False
-            self._last = now
+            self._last[collection] = now
         return True
 
     def reset(self) -> None:
-        """Make the next :meth:`due` say yes."""
+        """Make the next :meth:`due` say yes for every collection."""
         with self._lock:
-            self._last = None
+            self._last.clear()
 
 
 stale_run_sweeps = SweepSchedule()
+
+
+def start_run(runs: LeasedRuns, run: Mapping[str, Any], lease: timedelta) -> None:
+    """Record ``run`` as ``running`` for ``lease``; first, at most once a
+    minute per process and collection, fail the runs whose worker died."""
+    if stale_run_sweeps.due(runs.collection_name):
+        for stale in runs.expire_stale_runs():
+            logger.warning("run %s expired while running", stale)
+    runs.start(run, lease)
 
 
 def complete_run(runs: LeasedRuns, run_id: str, summary: Mapping[str, Any]) -> None:

@@ -37,7 +37,7 @@ from buildatom.services.combination_frames import (
     parse_csv_files,
     stacked_statistics,
 )
-from buildatom.services.run_leases import complete_run, fail_run, stale_run_sweeps
+from buildatom.services.run_leases import complete_run, fail_run, start_run
 from buildatom.services.scopes import Combination, ScopeService
 from buildatom.services.training_documents import (
     Outcome,
@@ -125,10 +125,10 @@ class TrainingService:
         _check_columns(scope_set.columns, request)
 
         run_id = str(uuid.uuid4())
-        if stale_run_sweeps.due():
-            self._runs.expire_stale_runs()
-        self._runs.start(
-            _run_document(run_id, scope_set.scope.scope_id, request), self._lease
+        start_run(
+            self._runs,
+            _run_document(run_id, scope_set.scope.scope_id, request),
+            self._lease,
         )
         logger.info(
             "run %s started: %d combinations, models %s",

@@ -13,7 +13,12 @@ from buildatom.errors import NotFound, RunLost
 from buildatom.repositories.leased_runs import LeasedRuns
 from buildatom.repositories.marketing import MarketingRepository
 from buildatom.repositories.training_runs import TrainingRunRepository
-from buildatom.services.run_leases import complete_run, fail_run
+from buildatom.services.run_leases import (
+    complete_run,
+    fail_run,
+    stale_run_sweeps,
+    start_run,
+)
 
 
 def training_with_a_result(database: Any, lease: timedelta) -> tuple[LeasedRuns, str]:
@@ -92,3 +97,21 @@ def test_failed_run_keeps_the_reason_and_loses_its_records(
     run = stores.database.training_runs.find_one({"_id": run_id})
     assert (run["status"], run["error"]) == ("failed", reason)
     assert stores.database.model_results.count_documents({}) == 0
+
+
+def test_starting_a_run_sweeps_each_run_collection_once_a_minute(stores: Any) -> None:
+    stale_run_sweeps.reset()
+    training, stale_training = training_with_a_result(stores.database, timedelta(0))
+    marketing, stale_marketing = marketing_with_a_model(stores.database, timedelta(0))
+
+    start_run(training, {"run_id": str(uuid.uuid4())}, timedelta(minutes=5))
+    start_run(marketing, {"run_id": str(uuid.uuid4())}, timedelta(minutes=5))
+    _, stale_later = marketing_with_a_model(stores.database, timedelta(0))
+    start_run(marketing, {"run_id": str(uuid.uuid4())}, timedelta(minutes=5))
+
+    def status(collection: str, run_id: str) -> str:
+        return str(stores.database[collection].find_one({"_id": run_id})["status"])
+
+    assert status("training_runs", stale_training) == "failed"
+    assert status("marketing_runs", stale_marketing) == "failed"
+    assert status("marketing_runs", stale_later) == "running"
